@@ -1,0 +1,40 @@
+"""Alongside: Realising Recovery Module 2 as an offline, private PWA."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import settings
+
+
+def create_app(test_config=None, instance_path=None):
+    """Create and configure the Alongside app."""
+    app = Flask(__name__, instance_path=instance_path and os.path.abspath(instance_path),
+                instance_relative_config=True, static_folder=None)
+    app.config.from_mapping(settings.defaults())
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(settings.from_environment())
+    else:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    if app.debug or app.testing:
+        app.config["SECURE_COOKIES"] = app.config.get("SECURE_COOKIES_IN_TESTS", False)
+
+    from . import errors, reader, shell
+    reader.init_app(app)
+    shell.PWA(app)
+    errors.init_app(app)
+    return app
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the instance's secret key, making one (mode 0600) on first start."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()

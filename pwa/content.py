@@ -1,0 +1,412 @@
+"""Load and validate content packs; render their Markdown safely.
+
+A pack is a folder with ``module.yaml`` and ``sections/<id>.yaml`` (see
+docs/content-format.md). ``load_pack`` returns a ``Module`` or raises
+``PackError`` listing every problem, each naming its file, block and field.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+SCHEMA = 1
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+FIELD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ACTIVITY_ID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+BLOCK_TYPES = ("prose", "quote", "list", "table", "case", "reading", "activity")
+FIELD_TYPES = ("text", "longtext", "list", "pairs", "choose", "scale", "drawing")
+MAX_ROWS = 20
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Render Markdown to HTML with raw HTML disabled (it is shown as text)."""
+    return Markup(_markdown.render(text or ""))
+
+
+def render_inline(text: str | None) -> Markup:
+    """Render one line of Markdown without a wrapping paragraph."""
+    return Markup(_markdown.renderInline(text or ""))
+
+
+class PackError(Exception):
+    """A content pack that cannot be served; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    number: str
+    summary: str
+    blocks: list[dict]
+    file: str
+
+    @property
+    def headings(self) -> list[dict]:
+        return [{"text": b["heading"], "anchor": b["anchor"]} for b in self.blocks if b.get("heading")]
+
+    @property
+    def activities(self) -> list[dict]:
+        return [b for b in self.blocks if b["type"] == "activity"]
+
+
+@dataclass
+class Module:
+    id: str
+    title: str
+    short_title: str
+    version: str
+    description: str
+    sections: list[Section]
+    lists: dict[str, dict]
+    references: list[dict]
+    path: Path
+    digest: str = ""
+    _by_id: dict = field(default_factory=dict, repr=False)
+
+    def section(self, section_id: str) -> Section | None:
+        return self._by_id.get(section_id)
+
+    def neighbours(self, section: Section) -> tuple[Section | None, Section | None]:
+        i = self.sections.index(section)
+        before = self.sections[i - 1] if i > 0 else None
+        after = self.sections[i + 1] if i + 1 < len(self.sections) else None
+        return before, after
+
+    @property
+    def activities(self) -> list[dict]:
+        return [a for s in self.sections for a in s.activities]
+
+    def reference(self, ref_id: str) -> dict | None:
+        return next((r for r in self.references if r["id"] == ref_id), None)
+
+    def summary_line(self) -> str:
+        fields = sum(len(a["fields"]) for a in self.activities)
+        return (f"{self.id} {self.version}: {len(self.sections)} sections, "
+                f"{len(self.activities)} activities, {fields} fields")
+
+
+class _Checker:
+    """Collects problems while reading a pack, so all are reported at once."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def text(self, data: dict, key: str, where: str, required: bool = True) -> str:
+        value = data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem(where, f"missing '{key}'")
+            return ""
+        if not isinstance(value, (str, int, float)):
+            self.problem(where, f"'{key}' must be text, not {type(value).__name__}")
+            return ""
+        return str(value)
+
+    def integer(self, data: dict, key: str, where: str, low: int | None = None, high: int | None = None,
+                default: int | None = None) -> int | None:
+        value = data.get(key, default)
+        if value is None:
+            self.problem(where, f"missing '{key}'")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(where, f"'{key}' must be a whole number, not {value!r}")
+            return None
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.problem(where, f"'{key}' must be between {low} and {high}, not {value}")
+            return None
+        return value
+
+
+def _read_yaml(path: Path, check: _Checker, label: str):
+    try:
+        with path.open(encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+    except FileNotFoundError:
+        check.problem(label, "file not found")
+        return None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        check.problem(label, f"not valid YAML{at}: {getattr(exc, 'problem', exc)}")
+        return None
+    if not isinstance(data, dict):
+        check.problem(label, "must be a mapping of keys to values")
+        return None
+    return data
+
+
+def load_pack(folder: str | Path) -> Module:
+    """Read and validate the pack in ``folder``; raise PackError with every problem."""
+    folder = Path(folder)
+    check = _Checker()
+    if not folder.is_dir():
+        raise PackError([f"{folder}: content pack folder not found"])
+    meta = _read_yaml(folder / "module.yaml", check, "module.yaml")
+    if meta is None:
+        raise PackError(check.problems)
+
+    where = "module.yaml"
+    schema = meta.get("schema")
+    if schema != SCHEMA:
+        check.problem(where, f"schema {schema!r} is not supported (this version reads schema {SCHEMA})")
+    module_id = check.text(meta, "id", where)
+    if module_id and not SLUG.match(module_id):
+        check.problem(where, f"id {module_id!r} may use only a-z, 0-9 and '-'")
+    title = check.text(meta, "title", where)
+    version = check.text(meta, "version", where)
+
+    references = _check_references(meta.get("references") or [], check)
+    ref_ids = {r["id"] for r in references}
+    lists = _check_lists(meta.get("lists") or {}, check, ref_ids)
+
+    order = meta.get("sections")
+    if not isinstance(order, list) or not order:
+        check.problem(where, "'sections' must list at least one section id")
+        order = []
+    sections: list[Section] = []
+    seen_sections: set[str] = set()
+    ids = {"activity": set(), "case": set(), "anchor": set()}
+    for section_id in order:
+        if not isinstance(section_id, str) or not SLUG.match(section_id):
+            check.problem(where, f"section id {section_id!r} may use only a-z, 0-9 and '-'")
+            continue
+        if section_id in seen_sections:
+            check.problem(where, f"section {section_id!r} is listed twice")
+            continue
+        seen_sections.add(section_id)
+        section = _load_section(folder, section_id, check, lists, ref_ids, ids)
+        if section:
+            sections.append(section)
+
+    if check.problems:
+        raise PackError(check.problems)
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.yaml")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    module = Module(
+        id=module_id, title=title, short_title=str(meta.get("short_title") or title), version=version,
+        description=str(meta.get("description") or ""), sections=sections, lists=lists,
+        references=references, path=folder, digest=digest.hexdigest()[:16],
+    )
+    module._by_id = {s.id: s for s in sections}
+    return module
+
+
+def _check_references(refs, check: _Checker) -> list[dict]:
+    where = "module.yaml: references"
+    if not isinstance(refs, list):
+        check.problem(where, "must be a list")
+        return []
+    out, seen = [], set()
+    for i, ref in enumerate(refs, 1):
+        at = f"{where} #{i}"
+        if not isinstance(ref, dict):
+            check.problem(at, "must be a mapping")
+            continue
+        ref_id = check.text(ref, "id", at)
+        if ref_id in seen:
+            check.problem(at, f"duplicate reference id {ref_id!r}")
+        seen.add(ref_id)
+        for key in ("short", "authors", "title"):
+            check.text(ref, key, f"{where} {ref_id or '#' + str(i)}")
+        check.integer(ref, "year", f"{where} {ref_id or '#' + str(i)}", 1800, 2100)
+        out.append(dict(ref))
+    return out
+
+
+def _check_lists(lists, check: _Checker, ref_ids: set[str]) -> dict[str, dict]:
+    where = "module.yaml: lists"
+    if not isinstance(lists, dict):
+        check.problem(where, "must be a mapping of list name to list")
+        return {}
+    out = {}
+    for name, spec in lists.items():
+        at = f"{where} {name}"
+        if not isinstance(spec, dict) or not isinstance(spec.get("items"), list) or not spec["items"]:
+            check.problem(at, "needs 'items', a non-empty list")
+            continue
+        if spec.get("cite") and spec["cite"] not in ref_ids:
+            check.problem(at, f"cites unknown reference {spec['cite']!r}")
+        out[str(name)] = {"title": str(spec.get("title") or name), "items": [str(i) for i in spec["items"]],
+                          "cite": spec.get("cite")}
+    return out
+
+
+def _load_section(folder: Path, section_id: str, check: _Checker, lists, ref_ids, ids) -> Section | None:
+    label = f"sections/{section_id}.yaml"
+    data = _read_yaml(folder / "sections" / f"{section_id}.yaml", check, label)
+    if data is None:
+        return None
+    if data.get("id") != section_id:
+        check.problem(label, f"id {data.get('id')!r} does not match the file name {section_id!r}")
+    title = check.text(data, "title", label)
+    blocks = data.get("blocks")
+    if not isinstance(blocks, list) or not blocks:
+        check.problem(label, "'blocks' must be a non-empty list")
+        blocks = []
+    checked = []
+    for i, block in enumerate(blocks, 1):
+        result = _check_block(block, f"{label}: block {i}", check, lists, ref_ids, ids)
+        if result is not None:
+            checked.append(result)
+    return Section(id=section_id, title=title, number=str(data.get("number") or ""),
+                   summary=str(data.get("summary") or ""), blocks=checked, file=label)
+
+
+def _check_block(block, where: str, check: _Checker, lists, ref_ids, ids) -> dict | None:
+    if not isinstance(block, dict):
+        check.problem(where, "must be a mapping with a 'type'")
+        return None
+    kind = block.get("type")
+    if kind not in BLOCK_TYPES:
+        check.problem(where, f"unknown block type {kind!r} (expected one of {', '.join(BLOCK_TYPES)})")
+        return None
+    where = f"{where} ({kind}{' ' + str(block['id']) if block.get('id') else ''})"
+    block = dict(block)
+    if block.get("heading"):
+        anchor = re.sub(r"[^a-z0-9]+", "-", str(block["heading"]).lower()).strip("-") or "part"
+        while anchor in ids["anchor"]:
+            anchor += "-2"
+        ids["anchor"].add(anchor)
+        block["anchor"] = anchor
+    if block.get("cite") and block["cite"] not in ref_ids:
+        check.problem(where, f"cites unknown reference {block['cite']!r}")
+
+    if kind == "prose":
+        check.text(block, "text", where)
+    elif kind == "quote":
+        check.text(block, "text", where)
+        if not block.get("cite"):
+            check.problem(where, "missing 'cite' (a reference id from module.yaml)")
+    elif kind == "list":
+        if block.get("list"):
+            if block["list"] not in lists:
+                check.problem(where, f"names list {block['list']!r}, which module.yaml does not define")
+        elif not isinstance(block.get("items"), list) or not block["items"]:
+            check.problem(where, "needs 'items' (a non-empty list) or 'list' (a list name)")
+    elif kind == "table":
+        check.text(block, "caption", where)
+        columns = block.get("columns")
+        if not isinstance(columns, list) or not columns:
+            check.problem(where, "'columns' must be a non-empty list")
+        else:
+            rows = block.get("rows")
+            if not isinstance(rows, list) or not rows:
+                check.problem(where, "'rows' must be a non-empty list")
+            else:
+                for r, row in enumerate(rows, 1):
+                    if not isinstance(row, list) or len(row) != len(columns):
+                        check.problem(where, f"row {r} must have {len(columns)} cells, one per column")
+    elif kind == "case":
+        case_id = check.text(block, "id", where)
+        if case_id and case_id in ids["case"]:
+            check.problem(where, f"duplicate case id {case_id!r}")
+        for key in ("person", "title", "text"):
+            check.text(block, key, where)
+        if block.get("continues") and block["continues"] not in ids["case"]:
+            check.problem(where, f"continues {block['continues']!r}, which is not an earlier case")
+        ids["case"].add(case_id)
+    elif kind == "reading":
+        check.text(block, "title", where)
+        url = check.text(block, "url", where)
+        if url and not url.startswith(("https://", "http://")):
+            check.problem(where, f"url {url!r} must start with https:// or http://")
+    elif kind == "activity":
+        _check_activity(block, where, check, lists, ids)
+    return block
+
+
+def _check_activity(block: dict, where: str, check: _Checker, lists, ids) -> None:
+    activity_id = block.get("id")
+    if activity_id is None:
+        check.problem(where, "missing 'id' (a stable activity id such as '2.4')")
+    else:
+        activity_id = block["id"] = str(activity_id)
+        if not ACTIVITY_ID.match(activity_id):
+            check.problem(where, f"id {activity_id!r} must look like '2.4'")
+        elif activity_id in ids["activity"]:
+            check.problem(where, f"duplicate activity id {activity_id!r}")
+        ids["activity"].add(activity_id)
+    check.text(block, "title", where)
+    block["revision"] = check.integer(block, "revision", where, 1, 10_000, default=1) or 1
+    block["discuss"] = bool(block.get("discuss", False))
+    fields = block.get("fields")
+    if not isinstance(fields, list) or not fields:
+        check.problem(where, "needs 'fields', a non-empty list")
+        block["fields"] = []
+        return
+    seen = set()
+    for n, spec in enumerate(fields, 1):
+        at = f"{where}: field {n}"
+        if not isinstance(spec, dict):
+            check.problem(at, "must be a mapping")
+            continue
+        field_id = spec.get("id")
+        if field_id is None:
+            check.problem(at, "missing 'id'")
+        elif not FIELD_ID.match(str(field_id)):
+            check.problem(at, f"id {field_id!r} may use only a-z, 0-9, '_' and '-'")
+        elif field_id in seen:
+            check.problem(at, f"duplicate field id {field_id!r}")
+        else:
+            at = f"{where}: field {field_id}"
+        seen.add(field_id)
+        _check_field(spec, at, check, lists)
+
+
+def _check_field(spec: dict, at: str, check: _Checker, lists) -> None:
+    kind = spec.get("type")
+    if kind not in FIELD_TYPES:
+        check.problem(at, f"unknown field type {kind!r} (expected one of {', '.join(FIELD_TYPES)})")
+        return
+    check.text(spec, "label", at)
+    if kind == "list":
+        check.integer(spec, "items", at, 1, MAX_ROWS)
+    elif kind == "pairs":
+        check.integer(spec, "rows", at, 1, MAX_ROWS)
+        check.text(spec, "from_label", at)
+        check.text(spec, "to_label", at)
+    elif kind == "choose":
+        if not spec.get("list"):
+            check.problem(at, "missing 'list' (the name of a list in module.yaml)")
+        elif spec["list"] not in lists:
+            check.problem(at, f"chooses from list {spec['list']!r}, which module.yaml does not define")
+    elif kind == "scale":
+        low, high = check.integer(spec, "min", at), check.integer(spec, "max", at)
+        if low is None or high is None:
+            return
+        if low >= high or high - low > MAX_ROWS:
+            check.problem(at, f"bad scale: min {low} must be below max {high}, at most {MAX_ROWS} steps apart")
+            return
+        points = spec.get("points")
+        if not isinstance(points, list) or not points:
+            check.problem(at, "bad scale: 'points' must label at least the two ends")
+            return
+        values = set()
+        for p in points:
+            if not isinstance(p, dict) or not isinstance(p.get("value"), int) or not p.get("label"):
+                check.problem(at, f"bad scale point {p!r}: needs an integer 'value' and a 'label'")
+            elif not low <= p["value"] <= high:
+                check.problem(at, f"bad scale: point {p['value']} is outside {low}..{high}")
+            else:
+                values.add(p["value"])
+        if {low, high} - values:
+            check.problem(at, f"bad scale: label both ends ({low} and {high})")
+    elif kind == "drawing":
+        check.text(spec, "alt_label", at)

@@ -1,0 +1,57 @@
+"""The module reader: contents page and one server-rendered page per section."""
+from flask import Blueprint, abort, current_app, render_template
+
+from . import paths
+from .content import load_pack, render_inline, render_markdown
+
+bp = Blueprint("reader", __name__)
+
+
+def init_app(app):
+    """Load the content pack (refusing to start on an invalid one) and add the reader."""
+    folder = app.config.get("CONTENT") or paths.default_content_dir()
+    app.extensions["module"] = load_pack(folder)
+    app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(render_inline, "inline")
+    app.add_template_filter(groupby_run, "groupby_run")
+    app.add_template_global(lambda: current_app.extensions["module"], "current_module")
+    app.register_blueprint(bp)
+
+
+def groupby_run(fields: list[dict]) -> list[tuple[str | None, list[dict]]]:
+    """Group consecutive fields that share a 'group' (each run becomes one fieldset)."""
+    runs: list[tuple[str | None, list[dict]]] = []
+    for spec in fields:
+        group = spec.get("group")
+        if runs and runs[-1][0] == group and group:
+            runs[-1][1].append(spec)
+        else:
+            runs.append((group, [spec]))
+    return runs
+
+
+def anchor_for(activity_id: str) -> str:
+    """Return the element id of an activity ('2.4' -> 'activity-2-4')."""
+    return "activity-" + activity_id.replace(".", "-")
+
+
+@bp.app_template_global()
+def activity_anchor(activity_id: str) -> str:
+    return anchor_for(activity_id)
+
+
+@bp.route("/")
+def home():
+    """Contents: every section with its activities."""
+    return render_template("home.html", module=current_app.extensions["module"])
+
+
+@bp.route("/section/<section_id>")
+def section(section_id: str):
+    """One section of the module, readable without JavaScript."""
+    module = current_app.extensions["module"]
+    found = module.section(section_id)
+    if found is None:
+        abort(404)
+    before, after = module.neighbours(found)
+    return render_template("section.html", module=module, section=found, before=before, after=after)

@@ -1,0 +1,249 @@
+"""The PWA shell: manifest, service worker, offline page, hashed static assets,
+compression and security headers.
+
+flask-pwa did this job for Flask 1; its only release needs flask<2.0, so this
+small extension keeps the same ``PWA(app)`` / ``init_app`` shape for Flask 3.
+"""
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+import brotli
+from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
+from flask_talisman import Talisman
+
+from . import paths
+
+TEXT_TYPES = ("text/", "application/javascript", "application/json", "application/manifest+json",
+              "image/svg+xml", "text/javascript")
+CSP = {
+    "default-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+THEME_COLOUR = "#1d5c63"
+BACKGROUND_COLOUR = "#fbfaf7"
+
+mimetypes.add_type("application/javascript", ".js")
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+mimetypes.add_type("image/svg+xml", ".svg")
+
+bp = Blueprint("shell", __name__)
+
+
+@dataclass
+class Asset:
+    """One static file held in memory with its precompressed forms."""
+
+    body: bytes
+    mimetype: str
+    integrity: str
+    br: bytes | None = None
+    gz: bytes | None = None
+
+
+def integrity_of(body: bytes) -> str:
+    """Return the Subresource Integrity string (sha256) of ``body``."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode()
+
+
+def is_text(mimetype: str) -> bool:
+    return mimetype.startswith(TEXT_TYPES)
+
+
+def load_assets(folder: Path) -> tuple[str, dict[str, Asset]]:
+    """Read every file under ``folder``; return the tree's hash and the assets by path."""
+    assets: dict[str, Asset] = {}
+    tree = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if rel.startswith(".") or "/." in rel or rel.endswith((".py", ".pyc", ".md")):
+            continue
+        body = path.read_bytes()
+        mimetype = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+        asset = Asset(body=body, mimetype=mimetype, integrity=integrity_of(body))
+        if is_text(mimetype):
+            asset.br = brotli.compress(body, quality=11)
+            asset.gz = gzip.compress(body, compresslevel=9, mtime=0)
+        assets[rel] = asset
+        tree.update(rel.encode() + b"\0" + body + b"\0")
+    return tree.hexdigest()[:12], assets
+
+
+def pick_encoding(accept: str) -> str | None:
+    """Return 'br', 'gzip' or None from an Accept-Encoding header."""
+    accepted = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    if "br" in accepted:
+        return "br"
+    if "gzip" in accepted:
+        return "gzip"
+    return None
+
+
+class PWA:
+    """Make a Flask app an installable, offline-capable PWA."""
+
+    def __init__(self, app: Flask | None = None):
+        self.tree = ""
+        self.assets: dict[str, Asset] = {}
+        self._precache: list[dict] | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        self.tree, self.assets = load_assets(paths.static_dir())
+        app.extensions["pwa"] = self
+        app.register_blueprint(bp)
+        app.add_template_global(self.asset_url, "asset_url")
+        app.add_template_global(THEME_COLOUR, "theme_colour")
+        app.after_request(compress_response)
+        app.after_request(default_cache_policy)
+        Talisman(
+            app,
+            force_https=False,
+            content_security_policy=CSP,
+            content_security_policy_nonce_in=[],
+            strict_transport_security=True,
+            strict_transport_security_max_age=app.config["HSTS_SECONDS"],
+            referrer_policy="no-referrer",
+            frame_options="DENY",
+            session_cookie_secure=app.config["SECURE_COOKIES"],
+            session_cookie_http_only=True,
+            permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+        )
+
+    def asset_url(self, rel: str) -> str:
+        """Return the immutable URL of a static file (the tree hash is in the path)."""
+        if rel not in self.assets:
+            raise KeyError(f"no static file {rel!r}")
+        return f"/s/{self.tree}/{rel}"
+
+    def page_urls(self) -> list[str]:
+        """Every page a worker may open offline: home, each section, the offline page."""
+        module = current_app.extensions["module"]
+        urls = [url_for("reader.home"), url_for("shell.offline")]
+        urls += [url_for("reader.section", section_id=s.id) for s in module.sections]
+        urls += [url_for(endpoint) for endpoint in current_app.config.get("EXTRA_OFFLINE_PAGES", ())]
+        return urls
+
+    def precache(self) -> list[dict]:
+        """Return [{url, integrity}] for every page and asset, computed once per process."""
+        if self._precache is None:
+            entries = []
+            client = current_app.test_client()
+            for url in self.page_urls():
+                response = client.get(url, headers={"Accept-Encoding": "identity"})
+                if response.status_code != 200:
+                    raise RuntimeError(f"precache: {url} answered {response.status_code}")
+                entries.append({"url": url, "integrity": integrity_of(response.get_data())})
+            for rel, asset in sorted(self.assets.items()):
+                entries.append({"url": self.asset_url(rel), "integrity": asset.integrity})
+            self._precache = entries
+        return self._precache
+
+    def version(self) -> str:
+        """Hash of everything the service worker installs, so any change is a new version."""
+        digest = hashlib.sha256(paths.service_worker_source().read_bytes())
+        digest.update(json.dumps(self.precache(), sort_keys=True).encode())
+        return digest.hexdigest()[:12]
+
+
+@bp.route("/s/<tree>/<path:rel>")
+def static_file(tree: str, rel: str):
+    """Serve a static file; immutable when the tree hash in the URL is current."""
+    pwa: PWA = current_app.extensions["pwa"]
+    asset = pwa.assets.get(rel)
+    if asset is None:
+        abort(404)
+    encoding = pick_encoding(request.headers.get("Accept-Encoding", "")) if asset.br else None
+    body = {"br": asset.br, "gzip": asset.gz}.get(encoding, asset.body)
+    response = current_app.response_class(body, mimetype=asset.mimetype)
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
+        response.headers["Vary"] = "Accept-Encoding"
+    if tree == pwa.tree:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker, with the version and precache list written in."""
+    pwa: PWA = current_app.extensions["pwa"]
+    source = paths.service_worker_source().read_text(encoding="utf-8")
+    body = (source.replace("__VERSION__", pwa.version())
+            .replace("__PRECACHE__", json.dumps(pwa.precache(), indent=1)))
+    response = current_app.response_class(body, mimetype="application/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    """The web app manifest: names, colours, icons, standalone display."""
+    module = current_app.extensions["module"]
+    pwa: PWA = current_app.extensions["pwa"]
+    body = {
+        "name": "Alongside: " + module.title,
+        "short_name": "Alongside",
+        "description": module.description or module.title,
+        "lang": "en-GB",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "icons": [
+            {"src": pwa.asset_url("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": pwa.asset_url("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": pwa.asset_url("icons/maskable-512.png"), "sizes": "512x512", "type": "image/png",
+             "purpose": "maskable"},
+            {"src": pwa.asset_url("icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+    response = current_app.response_class(json.dumps(body, indent=1), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/offline")
+def offline():
+    """Shown by the service worker for a page it does not hold."""
+    return render_template("offline.html")
+
+
+def compress_response(response):
+    """Brotli- or gzip-compress text responses the client accepts."""
+    if (response.direct_passthrough or response.status_code < 200 or response.status_code >= 300
+            or "Content-Encoding" in response.headers or not is_text(response.mimetype or "")):
+        return response
+    body = response.get_data()
+    if len(body) < current_app.config["COMPRESS_MIN_BYTES"]:
+        return response
+    encoding = pick_encoding(request.headers.get("Accept-Encoding", ""))
+    if encoding is None:
+        return response
+    packed = brotli.compress(body, quality=5) if encoding == "br" else gzip.compress(body, 6, mtime=0)
+    response.set_data(packed)
+    response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def default_cache_policy(response):
+    """API answers are never stored; pages are revalidated (the service worker keeps the offline copy)."""
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    elif "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,69 @@
+/* Alongside service worker. VERSION and PRECACHE are written in by the server (pwa/shell.py). */
+const VERSION = "__VERSION__";
+const PRECACHE = __PRECACHE__;
+const PREFIX = "alongside-";
+const CACHE = `${PREFIX}precache-${VERSION}`;
+const PRECACHED = new Set(PRECACHE.map((entry) => new URL(entry.url, self.location).href));
+const OFFLINE_URL = new URL("/offline", self.location).href;
+
+self.addEventListener("install", (event) => event.waitUntil(precache()));
+self.addEventListener("activate", (event) => event.waitUntil(activate()));
+self.addEventListener("fetch", onFetch);
+self.addEventListener("message", onMessage);
+
+/** Fetch every page and asset, checking each against its content hash. */
+async function precache() {
+  const cache = await caches.open(CACHE);
+  await Promise.all(PRECACHE.map(async ({ url, integrity }) => {
+    const response = await fetch(new Request(url, { integrity, cache: "no-cache", credentials: "omit" }));
+    if (!response.ok) throw new Error(`precache ${url}: ${response.status}`);
+    await cache.put(url, response);
+  }));
+}
+
+/** Delete only this app's caches that the current version does not use; return their names. */
+async function deleteOutdatedCaches() {
+  const names = await caches.keys();
+  const stale = names.filter((name) => name.startsWith(`${PREFIX}precache-`) && name !== CACHE);
+  await Promise.all(stale.map((name) => caches.delete(name)));
+  return stale;
+}
+
+async function activate() {
+  await deleteOutdatedCaches();
+  await self.clients.claim();
+}
+
+function onMessage(event) {
+  if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
+  if (event.data && event.data.type === "VERSION") event.ports[0]?.postMessage(VERSION);
+}
+
+function onFetch(event) {
+  const { request } = event;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
+  const key = url.origin + url.pathname;
+  if (PRECACHED.has(key)) {
+    event.respondWith(cacheFirst(key, request));
+  } else if (request.mode === "navigate") {
+    event.respondWith(networkWithOfflinePage(request));
+  }
+}
+
+/** Serve a precached URL from the cache; fall back to the network if the cache lost it. */
+async function cacheFirst(key, request) {
+  const cache = await caches.open(CACHE);
+  return (await cache.match(key)) || fetch(request);
+}
+
+/** Pages we do not hold: the network, else the offline page. */
+async function networkWithOfflinePage(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const cache = await caches.open(CACHE);
+    return (await cache.match(OFFLINE_URL)) || Response.error();
+  }
+}

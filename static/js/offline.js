@@ -1,0 +1,73 @@
+// Service worker registration and the two messages a worker needs to see:
+// "Ready to work offline" after the first install, "Update available" when a new version waits.
+// Nothing reloads until the worker taps the button (no silent skipWaiting).
+
+const CHECK_EVERY_MS = 30 * 60 * 1000;
+
+/** Show a message in the status toast, with an optional button. */
+export function showStatus(toast, text, action) {
+  toast.replaceChildren();
+  const message = document.createElement("span");
+  message.textContent = text;
+  toast.append(message);
+  if (action) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = action.label;
+    button.addEventListener("click", action.onClick);
+    toast.append(button);
+  }
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "secondary";
+  close.setAttribute("aria-label", "Dismiss");
+  close.textContent = "×";
+  close.addEventListener("click", () => { toast.hidden = true; });
+  toast.append(close);
+  toast.hidden = false;
+  toast.dataset.state = action ? "update" : "ready";
+}
+
+function offerUpdate(toast, worker) {
+  showStatus(toast, "Update available", {
+    label: "Reload",
+    onClick() {
+      navigator.serviceWorker.addEventListener("controllerchange", () => window.location.reload(), { once: true });
+      worker.postMessage({ type: "SKIP_WAITING" });
+    },
+  });
+}
+
+function whenInstalled(worker) {
+  return new Promise((resolve) => {
+    if (worker.state === "installed" || worker.state === "activated") return resolve(worker);
+    worker.addEventListener("statechange", () => {
+      if (worker.state === "installed" || worker.state === "activated") resolve(worker);
+    });
+  });
+}
+
+/** Register /sw.js and keep the worker told about its offline copy. */
+export async function watchServiceWorker(toast) {
+  if (!("serviceWorker" in navigator) || !toast) return null;
+  const firstInstall = !navigator.serviceWorker.controller;
+  let registration;
+  try {
+    registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  } catch (error) {
+    showStatus(toast, "This browser could not store the module for offline use. Reading still works online.");
+    return null;
+  }
+  if (firstInstall) {
+    navigator.serviceWorker.ready.then(() => showStatus(toast, "Ready to work offline"));
+  }
+  if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(toast, registration.waiting);
+  registration.addEventListener("updatefound", async () => {
+    const worker = await whenInstalled(registration.installing);
+    if (navigator.serviceWorker.controller && registration.waiting === worker) offerUpdate(toast, worker);
+  });
+  const check = () => registration.update().catch(() => {});
+  window.addEventListener("online", check);
+  setInterval(check, CHECK_EVERY_MS);
+  return registration;
+}
