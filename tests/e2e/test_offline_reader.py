@@ -1,0 +1,64 @@
+"""A worker who opened the app once can read every section with no signal."""
+import re
+
+from axe_playwright_python.sync_playwright import Axe
+
+from pwa.content import load_pack
+
+from .conftest import REAL_PACK, wait_offline_ready
+
+MODULE = load_pack(REAL_PACK)
+
+
+def test_every_section_reads_offline_after_first_visit(live_server, context, page):
+    page.goto(live_server.url + "/")
+    wait_offline_ready(page)
+    context.set_offline(True)
+    for section in MODULE.sections:
+        page.goto(f"{live_server.url}/section/{section.id}")
+        assert page.locator("h1").inner_text().endswith(section.title)
+        first_activity = next(iter(section.activities), None)
+        if first_activity:
+            assert page.locator(f"[data-activity='{first_activity['id']}']").count() == 1
+    page.goto(live_server.url + "/")
+    assert page.locator(".section-link").count() == len(MODULE.sections)
+
+
+def test_unknown_page_offline_shows_offline_page(live_server, context, page):
+    page.goto(live_server.url + "/")
+    wait_offline_ready(page)
+    context.set_offline(True)
+    page.goto(live_server.url + "/no-such-page")
+    assert page.locator("h1").inner_text() == "You are offline"
+
+
+def test_new_version_waits_until_the_worker_taps_reload(make_server, context, page):
+    server = make_server(copy_content=True)
+    page.goto(server.url + "/section/first")
+    wait_offline_ready(page)
+    page.evaluate("window.__sameDocument = true")
+    module_yaml = server.content / "module.yaml"
+    module_yaml.write_text(module_yaml.read_text().replace('version: "0.1.0"', 'version: "0.2.0"'))
+    server.restart()
+    page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+    toast = page.locator("#sw-status")
+    toast.get_by_text("Update available").wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    assert page.evaluate("window.__sameDocument") is True, "the page reloaded before the worker asked"
+    assert "0.1.0" in page.locator(".foot").inner_text()
+    with page.expect_navigation():
+        toast.get_by_role("button", name="Reload").click()
+    assert page.evaluate("window.__sameDocument") is None
+    assert "0.2.0" in page.locator(".foot").inner_text()
+
+
+def test_axe_finds_no_violations_light_and_dark(live_server, browser):
+    axe = Axe()
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, service_workers="block")
+        page = context.new_page()
+        for path in ("/", "/section/use-of-self"):
+            page.goto(live_server.url + path)
+            results = axe.run(page)
+            assert results.violations_count == 0, f"{scheme} {path}:\n{results.generate_report()}"
+        context.close()
