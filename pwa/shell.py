@@ -12,6 +12,7 @@ import hashlib
 import json
 import mimetypes
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import brotli
@@ -233,11 +234,17 @@ def compress_response(response):
     encoding = pick_encoding(request.headers.get("Accept-Encoding", ""))
     if encoding is None:
         return response
-    packed = brotli.compress(body, quality=5) if encoding == "br" else gzip.compress(body, 6, mtime=0)
+    packed = _compressed(body, encoding)
     response.set_data(packed)
     response.headers["Content-Encoding"] = encoding
     response.vary.add("Accept-Encoding")
     return response
+
+
+@lru_cache(maxsize=128)
+def _compressed(body: bytes, encoding: str) -> bytes:
+    """Compress hard once: pages repeat, so most bodies are seen many times."""
+    return brotli.compress(body, quality=11) if encoding == "br" else gzip.compress(body, 9, mtime=0)
 
 
 def default_cache_policy(response):
