@@ -1,0 +1,142 @@
+"""The PWA shell: manifest, service worker, hashed assets, headers and compression."""
+import base64
+import gzip
+import hashlib
+import json
+import re
+
+import brotli
+import pytest
+
+
+def precache_of(client):
+    body = client.get("/sw.js").get_data(as_text=True)
+    match = re.search(r"const PRECACHE = (\[.*?\n\]);", body, re.S)
+    return body, json.loads(match.group(1))
+
+
+def test_manifest_makes_the_app_installable(client):
+    response = client.get("/manifest.webmanifest")
+    manifest = response.get_json(force=True)
+    assert response.mimetype == "application/manifest+json"
+    assert manifest["display"] == "standalone"
+    assert manifest["start_url"] == "/" and manifest["scope"] == "/"
+    assert manifest["name"].startswith("Alongside") and manifest["short_name"] == "Alongside"
+    assert manifest["theme_color"] and manifest["background_color"] and manifest["description"]
+    sizes = {(i["sizes"], i.get("purpose", "any")) for i in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    for icon in manifest["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+
+
+def test_icons_are_real_pngs_of_their_stated_size(client):
+    manifest = client.get("/manifest.webmanifest").get_json(force=True)
+    for icon in manifest["icons"]:
+        if icon["type"] != "image/png":
+            continue
+        png = client.get(icon["src"]).data
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert f"{width}x{height}" == icon["sizes"]
+
+
+def test_service_worker_precaches_every_section_page_and_asset(app, client):
+    body, precache = precache_of(client)
+    urls = {entry["url"] for entry in precache}
+    module = app.extensions["module"]
+    assert {"/", "/offline"} | {f"/section/{s.id}" for s in module.sections} <= urls
+    pwa = app.extensions["pwa"]
+    assert {pwa.asset_url(rel) for rel in pwa.assets} <= urls
+    assert re.search(r'const VERSION = "[0-9a-f]{12}";', body)
+
+
+def test_every_precache_entry_carries_the_hash_of_what_is_served(client):
+    _, precache = precache_of(client)
+    for entry in precache:
+        served = client.get(entry["url"], headers={"Accept-Encoding": "identity"}).data
+        digest = "sha256-" + base64.b64encode(hashlib.sha256(served).digest()).decode()
+        assert entry["integrity"] == digest, entry["url"]
+
+
+def test_service_worker_is_never_cached_and_served_at_root_scope(client):
+    response = client.get("/sw.js")
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.mimetype == "application/javascript"
+
+
+def test_version_changes_when_the_content_changes(tmp_path):
+    import shutil
+    from pwa import create_app
+    from .conftest import MINI_PACK
+    pack = tmp_path / "pack"
+    shutil.copytree(MINI_PACK, pack)
+
+    def version():
+        app = create_app({"TESTING": True, "CONTENT": str(pack)}, instance_path=tmp_path / "i")
+        return re.search(r'VERSION = "(\w+)"', app.test_client().get("/sw.js").get_data(as_text=True)).group(1)
+
+    before = version()
+    assert version() == before
+    (pack / "sections/first.yaml").write_text((pack / "sections/first.yaml").read_text().replace("Welcome", "Hello"))
+    assert version() != before
+
+
+def test_hashed_assets_are_immutable_and_stale_hashes_are_not(app, client):
+    url = app.extensions["pwa"].asset_url("css/app.css")
+    assert client.get(url).headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    stale = re.sub(r"/s/\w+/", "/s/000000000000/", url)
+    assert client.get(stale).headers["Cache-Control"] == "no-cache"
+    assert client.get("/s/x/css/missing.css").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/section/first", "/offline", "/sw.js", "/manifest.webmanifest"])
+def test_security_headers_on_every_response(client, path):
+    headers = client.get(path).headers
+    csp = headers["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_hsts_is_sent_over_https(client):
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_pages_have_no_inline_script_or_style(app, client):
+    module = app.extensions["module"]
+    for url in ["/"] + [f"/section/{s.id}" for s in module.sections]:
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        assert "<style" not in html and " style=" not in html, url
+
+
+@pytest.mark.parametrize("encoding, decode", [("br", brotli.decompress), ("gzip", gzip.decompress)])
+def test_text_responses_are_compressed(app, client, encoding, decode):
+    for url in ["/section/first", app.extensions["pwa"].asset_url("css/app.css")]:
+        plain = client.get(url, headers={"Accept-Encoding": "identity"}).data
+        response = client.get(url, headers={"Accept-Encoding": f"{encoding}, deflate"})
+        assert response.headers["Content-Encoding"] == encoding
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert len(response.data) < len(plain)
+        assert decode(response.data) == plain
+
+
+def test_pngs_are_not_recompressed(app, client):
+    response = client.get(app.extensions["pwa"].asset_url("icons/icon-512.png"), headers={"Accept-Encoding": "br"})
+    assert "Content-Encoding" not in response.headers
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/section/nope")
+    assert response.status_code == 404
+    assert "There is nothing at this address" in response.get_data(as_text=True)
+
+
+def test_api_errors_are_json_with_a_message(client):
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["Cache-Control"] == "no-store"
+    assert set(response.get_json()) == {"error", "message"}
