@@ -78,3 +78,31 @@ def wait_offline_ready(page):
     """Wait until the service worker controls the page and says so."""
     page.get_by_text("Ready to work offline").wait_for(timeout=30_000)
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+
+
+# --- The journal (static/js/session.js), for tests that need an unlocked journal. ---
+PASSPHRASE = "kettle on the night shift"
+TEST_ITERATIONS = 600_000
+
+
+def journal(page, name, *args):
+    """Call an export of static/js/session.js in the page: journal(page, "saveAnswer", {...})."""
+    return page.evaluate(
+        """async ([name, args]) => {
+            const main = document.querySelector("script[type=module][src*='/js/main.js']").src;
+            const session = await import(main.replace("/js/main.js", "/js/session.js"));
+            return session[name](...args);
+        }""", [name, list(args)])
+
+
+def create_journal(page, passphrase=PASSPHRASE):
+    """Set up a journal on this page's origin; return the recovery code."""
+    return journal(page, "createJournal", passphrase)
+
+
+@pytest.fixture
+def unlocked_page(live_server, page):
+    """A worker's page (section 'introduction', real pack) with a new journal, unlocked with PASSPHRASE."""
+    page.goto(live_server.url + "/section/introduction")
+    page.recovery_code = create_journal(page)
+    return page
