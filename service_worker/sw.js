@@ -15,7 +15,8 @@ self.addEventListener("message", onMessage);
 async function precache() {
   const cache = await caches.open(CACHE);
   await Promise.all(PRECACHE.map(async ({ url, integrity }) => {
-    const response = await fetch(new Request(url, { integrity, cache: "no-cache", credentials: "omit" }));
+    // The HTTP cache may answer: assets are immutable, pages revalidate by ETag. Integrity still checks each body.
+    const response = await fetch(new Request(url, { integrity, credentials: "same-origin" }));
     if (!response.ok) throw new Error(`precache ${url}: ${response.status}`);
     await cache.put(url, response);
   }));

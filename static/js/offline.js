@@ -71,3 +71,5 @@ export async function watchServiceWorker(toast) {
   setInterval(check, CHECK_EVERY_MS);
   return registration;
 }
+
+watchServiceWorker(document.getElementById("sw-status"));
