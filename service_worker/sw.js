@@ -1,4 +1,7 @@
-/* Alongside service worker. VERSION and PRECACHE are written in by the server (pwa/shell.py). */
+/* Alongside service worker (an ES module). VERSION, PRECACHE and the outbox module's URL are
+   written in by the server (pwa/shell.py). It never holds the journal key: the outbox is sealed. */
+import { sendOutbox } from "__OUTBOX_URL__";
+
 const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;
 const PREFIX = "alongside-";
@@ -10,6 +13,7 @@ self.addEventListener("install", (event) => event.waitUntil(precache()));
 self.addEventListener("activate", (event) => event.waitUntil(activate()));
 self.addEventListener("fetch", onFetch);
 self.addEventListener("message", onMessage);
+self.addEventListener("sync", onSync);
 
 /** Fetch every page and asset, checking each against its content hash. */
 async function precache() {
@@ -38,6 +42,15 @@ async function activate() {
 function onMessage(event) {
   if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
   if (event.data && event.data.type === "VERSION") event.ports[0]?.postMessage(VERSION);
+  if (event.data && event.data.type === "SEND_OUTBOX") event.waitUntil(sendOutbox({ force: true }));
+}
+
+/** Background Sync: send what waits; a rejection asks the browser to retry later. */
+function onSync(event) {
+  if (event.tag !== "outbox") return;
+  event.waitUntil(sendOutbox({ force: true }).then((waiting) => {
+    if (waiting) throw new Error(`${waiting} summaries still waiting`);
+  }));
 }
 
 function onFetch(event) {

@@ -53,7 +53,7 @@ export async function watchServiceWorker(toast) {
   const firstInstall = !navigator.serviceWorker.controller;
   let registration;
   try {
-    registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    registration = await navigator.serviceWorker.register("/sw.js", { scope: "/", type: "module" });
   } catch (error) {
     showStatus(toast, "This browser could not store the module for offline use. Reading still works online.");
     return null;

@@ -1,0 +1,79 @@
+// Send sealed summaries. Runs in the page (on load, on `online`) and in the service worker
+// (Background Sync, or when the page asks); PUT is idempotent, so both sending at once is safe.
+import { getSetting, outboxAll, outboxDelete, outboxPut } from "./store.js";
+
+const MAX_WAIT_MS = 60 * 60 * 1000;
+const channel = "BroadcastChannel" in self ? new BroadcastChannel("alongside-outbox") : null;
+
+const REFUSED = {
+  401: "Your supervisor has ended the pairing, or this phone was unpaired. Pair again to send.",
+  409: "The server already holds a different summary under this id. Write it again as a new summary.",
+  413: "This summary is too long for the server. Shorten it and send it again.",
+  422: "The server could not open this summary. Pair again, then send it again.",
+};
+
+async function reasonFrom(response) {
+  try {
+    const body = await response.json();
+    if (body && body.message) return body.message;
+  } catch (error) { /* not JSON: use our own words */ }
+  return REFUSED[response.status] || `The server refused this summary (${response.status}).`;
+}
+
+/** Try one item; return it updated (sent, refused, withdrawn, or still queued with a later retry). */
+async function attempt(item, pairing, now) {
+  const withdrawing = item.status === "withdrawing";
+  let response;
+  try {
+    response = await fetch(`/api/summaries/${item.id}`, {
+      method: withdrawing ? "DELETE" : "PUT",
+      headers: { Authorization: `Bearer ${pairing.token}`, "Content-Type": "application/json" },
+      body: withdrawing ? undefined : JSON.stringify(item.envelope),
+      credentials: "omit",
+      cache: "no-store",
+    });
+  } catch (error) {
+    return retryLater(item, now, "No connection yet. It will be sent when there is one.");
+  }
+  if (withdrawing) {
+    if (response.ok || response.status === 404 || response.status === 410) return { ...item, status: "withdrawn" };
+  } else if (response.ok) {
+    return { ...item, status: "sent", sentAt: new Date(now).toISOString(), error: "" };
+  }
+  if (response.status >= 500 || response.status === 429) {
+    return retryLater(item, now, "The server is busy. It will try again shortly.");
+  }
+  const error = await reasonFrom(response);
+  return withdrawing ? { ...item, status: "sent", error } : { ...item, status: "refused", error };
+}
+
+function retryLater(item, now, note) {
+  const attempts = (item.attempts || 0) + 1;
+  const wait = Math.min(MAX_WAIT_MS, 15_000 * 2 ** (attempts - 1));
+  return { ...item, attempts, nextAttempt: now + wait, note };
+}
+
+/** Send every due item; resolve with the number still waiting. */
+export async function sendOutbox({ force = false } = {}) {
+  const pairing = await getSetting("pairing", null);
+  if (!pairing) return 0;
+  const now = Date.now();
+  let waiting = 0;
+  let changed = false;
+  for (const item of await outboxAll()) {
+    if (item.status !== "queued" && item.status !== "withdrawing") continue;
+    if (!force && item.nextAttempt && item.nextAttempt > now) { waiting += 1; continue; }
+    const next = await attempt(item, pairing, now);
+    if (next.status === "withdrawn") await outboxDelete(item.id);
+    else await outboxPut(next);
+    if (next.status === "queued" || next.status === "withdrawing") waiting += 1;
+    changed = true;
+  }
+  if (changed) channel?.postMessage("changed");
+  return waiting;
+}
+
+/** Ask to be told when the outbox changes (from this page, other tabs or the service worker). */
+export function onOutboxChange(callback) {
+  channel?.addEventListener("message", callback);
+}
