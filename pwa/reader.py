@@ -55,3 +55,21 @@ def section(section_id: str):
         abort(404)
     before, after = module.neighbours(found)
     return render_template("section.html", module=module, section=found, before=before, after=after)
+
+
+@bp.route("/journal")
+def journal():
+    """The journal: set up, unlock, change passphrase, recovery, backup, durability (driven by JS)."""
+    return render_template("journal.html")
+
+
+@bp.route("/support")
+def support():
+    """Support: the people the worker named, general guidance and a one-minute breather."""
+    return render_template("support.html")
+
+
+@bp.route("/print")
+def print_journal():
+    """Every activity with slots for its answers, filled in by JS while the journal is unlocked."""
+    return render_template("print.html", module=current_app.extensions["module"])

@@ -128,9 +128,10 @@ class PWA:
         return f"/s/{self.tree}/{rel}"
 
     def page_urls(self) -> list[str]:
-        """Every page a worker may open offline: home, each section, the offline page."""
+        """Every page a worker may open offline: home, each section, the offline page, journal, support, print."""
         module = current_app.extensions["module"]
         urls = [url_for("reader.home"), url_for("shell.offline")]
+        urls += [url_for(e) for e in ("reader.journal", "reader.support", "reader.print_journal")]
         urls += [url_for("reader.section", section_id=s.id) for s in module.sections]
         urls += [url_for(endpoint) for endpoint in current_app.config.get("EXTRA_OFFLINE_PAGES", ())]
         return urls

@@ -2,3 +2,4 @@
 import { watchServiceWorker } from "./offline.js";
 
 watchServiceWorker(document.getElementById("sw-status"));
+import "./lock.js"; // Lock now, idle lock, privacy curtain, unlock dialog

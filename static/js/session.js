@@ -1,5 +1,9 @@
 // The journal session: the one API other code uses to reach the encrypted journal.
-// Keys live only in this module's memory while unlocked; lock() drops them.
+// Keys live only in this module's memory while unlocked; lock() drops them. So a journal unlocked on
+// one page is locked again on the next page load: unlock in place. lock.js opens an unlock dialog for
+// any [data-unlock] button and any link to /journal inside a [data-locked-note] (when a journal exists).
+// Events on window: 'alongside:unlock' (after unlock, and after a backup is merged: reload answers),
+// 'alongside:lock' {reason}, 'alongside:saved' {activity, field}.
 import * as store from "./store.js";
 import * as vault from "./vault.js";
 
@@ -158,9 +162,13 @@ export async function deleteAnswer(activity, field) {
   });
 }
 
-/** Restore a backup: adopt its vault if this phone has none, else merge (newest copy of each field wins). */
+/** Restore a backup: adopt its vault if this phone has none, else merge (the newer copy of each answer wins).
+ *  Returns counts {added, updated, kept, same}; nothing is written unless every entry decrypts. */
 export async function importBackup(backup, secret) {
   const opened = await vault.openVault(backup.vault, secret);
+  const plains = await Promise.all(backup.entries.map((e) => vault.openEntry(opened.key, e))).catch(() => {
+    throw vault.failure("bad-file", "The backup file is damaged: some answers in it cannot be read. Nothing was restored.");
+  });
   const counts = { added: 0, updated: 0, kept: 0, same: 0 };
   if (!(await hasJournal())) {
     await store.replaceJournal(backup.vault, backup.entries);
@@ -169,16 +177,15 @@ export async function importBackup(backup, secret) {
   } else {
     if (!key) throw locked();
     if (stale) await readAll();
-    for (const entry of backup.entries) {
-      const plain = await vault.openEntry(opened.key, entry);
+    for (const plain of plains) {
       const mine = answers.get(slotOf(plain.activity, plain.field));
       const verdict = !mine ? "added" : newer(plain, mine) ? "updated" : newer(mine, plain) ? "kept" : "same";
       counts[verdict]++;
       if (verdict === "added" || verdict === "updated") await write(plain);
     }
+    fire("alongside:unlock", { imported: true });
   }
   tell("changed");
-  fire("alongside:unlock", { imported: true });
   return counts;
 }
 
