@@ -106,3 +106,12 @@ def unlocked_page(live_server, page):
     page.goto(live_server.url + "/section/introduction")
     page.recovery_code = create_journal(page)
     return page
+
+
+def unlock_in_page(page, secret=PASSPHRASE):
+    """Unlock as a worker does after a page load: the locked note's Unlock opens a dialog on the page."""
+    page.locator("[data-locked-note]:visible").first.locator("button, a").first.click()
+    dialog = page.get_by_role("dialog", name="Unlock your journal")
+    dialog.get_by_label("Passphrase or recovery code").fill(secret)
+    dialog.get_by_role("button", name="Unlock", exact=True).click()
+    dialog.wait_for(state="hidden")

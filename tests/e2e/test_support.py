@@ -1,0 +1,93 @@
+"""Support from every screen: the people the worker named, guidance, and a one-minute breather."""
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from .conftest import create_journal, journal, unlock_in_page, wait_offline_ready
+
+PEOPLE = ["Morag on nights", "Dev", "Aunt Sìne"]
+
+
+def test_support_is_one_tap_from_every_screen(live_server, page):
+    for path in ("/", "/section/use-of-self", "/journal", "/print"):
+        page.goto(live_server.url + path)
+        page.get_by_role("navigation", name="App").get_by_role("link", name="Support").click()
+        page.get_by_role("heading", level=1, name="Support").wait_for()
+
+
+def test_support_lists_the_three_people_named_in_activity_2_0(live_server, page):
+    page.goto(live_server.url + "/support")
+    create_journal(page)
+    journal(page, "saveAnswer", {"activity": "2.0", "field": "people", "value": PEOPLE, "revision": 1})
+    page.reload()
+    assert page.get_by_text("Unlock to see the people you named").is_visible()
+    assert "You can stop at any point" in page.locator("main").inner_text()
+    assert "supervisor" in page.locator("main").inner_text()
+    assert not any(name in page.content() for name in PEOPLE)
+    unlock_in_page(page)
+    page.locator("#people li").first.wait_for()
+    assert page.locator("#people li").all_inner_texts() == PEOPLE
+
+
+def test_support_says_when_nobody_is_named_yet(unlocked_page, live_server):
+    page = unlocked_page
+    page.goto(live_server.url + "/support")
+    unlock_in_page(page)
+    page.get_by_text("You have not named anyone yet").wait_for()
+
+
+@pytest.mark.parametrize("motion", ["reduce", "no-preference"])
+def test_breather_paces_in_for_4_out_for_6(browser, live_server, motion):
+    context = browser.new_context(reduced_motion=motion)
+    page = context.new_page()
+    page.clock.install()
+    page.goto(live_server.url + "/support")
+    page.get_by_role("button", name="Start one minute").click()
+    cue, count, circle = page.locator("#cue"), page.locator("#count"), page.locator("#circle")
+    assert cue.inner_text() == "Breathe in" and count.inner_text() == "4"
+    assert circle.is_visible() is (motion == "no-preference"), "the circle moves only without reduced motion"
+    page.clock.run_for(4000)
+    assert cue.inner_text() == "Breathe out" and count.inner_text() == "6"
+    page.clock.run_for(6000)
+    assert cue.inner_text() == "Breathe in"
+    page.clock.run_for(50_000)
+    assert "That was one minute" in cue.inner_text()
+    assert page.get_by_role("button", name="Start one minute").is_visible()
+    context.close()
+
+
+def test_support_journal_and_print_open_offline(live_server, context, page):
+    page.goto(live_server.url + "/")
+    wait_offline_ready(page)
+    context.set_offline(True)
+    for path, title in (("/support", "Support"), ("/journal", "Your journal"), ("/print", "My reflections")):
+        page.goto(live_server.url + path)
+        page.get_by_role("heading", level=1, name=title).wait_for()
+
+
+def test_axe_finds_no_violations_on_unlock_and_support_screens(live_server, browser):
+    axe = Axe()
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, service_workers="block")
+        page = context.new_page()
+        page.goto(live_server.url + "/journal")
+        page.locator("#setup").wait_for()
+        screens = [("/journal set up", None)]
+        create_journal(page)
+        journal(page, "saveAnswer", {"activity": "2.0", "field": "people", "value": PEOPLE, "revision": 1})
+        screens += [("/journal unlock", "/journal"), ("/support locked", "/support")]
+        for name, path in screens:
+            if path:
+                page.goto(live_server.url + path)
+                page.locator("[data-show=locked]:not([hidden]), [data-locked-note]:visible").first.wait_for()
+            results = axe.run(page)
+            assert results.violations_count == 0, f"{scheme} {name}:\n{results.generate_report()}"
+        page.locator("[data-locked-note] button").click()
+        page.get_by_role("dialog").wait_for()
+        results = axe.run(page)
+        assert results.violations_count == 0, f"{scheme} unlock dialog:\n{results.generate_report()}"
+        page.get_by_role("dialog").get_by_label("Passphrase or recovery code").fill("kettle on the night shift")
+        page.keyboard.press("Enter")
+        page.locator("#people li").first.wait_for()
+        results = axe.run(page)
+        assert results.violations_count == 0, f"{scheme} /support unlocked:\n{results.generate_report()}"
+        context.close()
