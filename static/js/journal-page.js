@@ -1,69 +1,70 @@
-// The /journal page: set up, recovery code, unlock, change passphrase, backup, durability, idle lock.
+// /journal: set up, recovery code, unlock, change passphrase, backup, restore, durability, idle lock.
+// (Durability: session.js asks for persistent storage after a save; this page shows the answer.)
 import * as session from "./session.js";
 import { busy, readIdleSetting } from "./lock.js";
 import { downloadBackup, restoreBackup } from "./backup.js";
-import { describeDurability, isIOSBrowserTab } from "./durability.js";
 
-const $ = (selector) => document.querySelector(selector);
-const panels = document.querySelectorAll(".jp");
-const when = (date) => new Date(date).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+const $ = (id) => document.getElementById(id);
+// Safari on iOS, outside the home screen, deletes a site's data after 7 days unused.
+const ios = /iPhone|iPad|iPod/.test(navigator.userAgent) || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+const when = (iso) => new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
 
-function show(state, focus = $("h1")) {
-  panels.forEach((p) => { p.hidden = !p.dataset.show.split(" ").includes(state); });
+function show(state, focus = document.querySelector("h1")) {
+  document.querySelectorAll(".jp").forEach((p) => { p.hidden = !p.dataset.show.split(" ").includes(state); });
   focus?.focus();
 }
 
-/** Wire a form: run(values) may throw a readable Error; the message shows in its role=alert line. */
+/** On submit, run(values); a thrown Error's message goes in the form's alert, a returned one in its status. */
 function handle(id, run) {
-  const form = $(`#${id}`);
+  const form = $(id);
   const [error, done] = [form.querySelector(".error"), form.querySelector(".done")];
-  form.addEventListener("submit", (event) => {
+  form.onsubmit = (event) => {
     event.preventDefault();
+    const values = Object.fromEntries(new FormData(form));
     error.textContent = "";
     if (done) done.textContent = "";
-    const values = Object.fromEntries(new FormData(form));
     if (values.again !== undefined && values.again !== values.new) {
-      error.textContent = "The two passphrases are not the same. Type them again.";
+      error.textContent = "The two passphrases are not the same.";
       return;
     }
-    busy(form, Promise.resolve().then(() => run(values, form)).then((message) => {
+    busy(form, (async () => run(values))().then((message) => {
       form.reset();
-      if (done && message) done.textContent = message;
+      if (message) done.textContent = message;
     }, (e) => { error.textContent = e.message; }));
-  });
+  };
 }
 
 handle("setup", async (v) => {
-  $("#code").textContent = await session.createJournal(v.new);
-  show("code", $("#h-code"));
+  $("code").textContent = await session.createJournal(v.new);
+  show("code", $("h-code"));
 });
-$("#code-done").onclick = () => { $("#code").textContent = ""; opened(); };
+$("code-done").onclick = () => { $("code").textContent = ""; opened(); };
 handle("unlock", (v) => session.unlock(v.secret));
 handle("change", async (v) => {
-  await session.changePassphrase(v.new, session.unlockedWith() === "recovery" ? undefined : v.old);
-  $("#after-recovery").hidden = true;
-  $("#change-current").hidden = false;
-  $("#change-old").required = true;
+  await session.changePassphrase(v.new, $("current").hidden ? undefined : v.old);
+  opened();
   return "Passphrase changed. Use the new one from now on.";
 });
 handle("restore", (v) => restoreBackup(v.file, v.secret));
-$("#export").onclick = async () => { $("#last-backup").textContent = when(await downloadBackup()); };
-$("#idle").onchange = async (event) => { await session.setSetting("idleMinutes", Number(event.target.value)); readIdleSetting(); };
+$("export").onclick = async () => { $("last").textContent = when(await downloadBackup()); };
+$("idle").onchange = async (event) => { await session.setSetting("idleMinutes", +event.target.value); readIdleSetting(); };
 
 async function opened() {
-  if (!$("#code").textContent) show("open");
+  if ($("code").textContent) return;
   const recovered = session.unlockedWith() === "recovery";
-  $("#after-recovery").hidden = !recovered;
-  $("#change-current").hidden = recovered;
-  $("#change-old").required = !recovered;
-  if (recovered) $("#h-pass").focus();
+  show("open", recovered ? $("h-pass") : undefined);
+  $("recovered").hidden = !recovered;
+  $("current").hidden = recovered;
+  $("c-old").required = !recovered;
   const last = await session.getSetting("lastBackup");
-  $("#last-backup").textContent = last ? when(last) : "never";
-  $("#idle").value = String(await session.getSetting("idleMinutes", 5));
-  $("#durable").textContent = await describeDurability();
-  $("#ios-hint").hidden = !isIOSBrowserTab();
+  $("last").textContent = last ? when(last) : "never";
+  $("idle").value = await session.getSetting("idleMinutes", 5);
+  $("durable").textContent = (await navigator.storage?.persisted?.())
+    ? "This browser has agreed to keep your journal, even when the phone is short of space."
+    : "This browser may delete your journal if the phone runs short of space. Keep a backup file elsewhere.";
+  $("ios").hidden = !ios || navigator.standalone || matchMedia("(display-mode: standalone)").matches;
 }
 
 addEventListener("alongside:unlock", opened);
 addEventListener("alongside:lock", () => show("locked"));
-show(session.isUnlocked() ? "open" : (await session.hasJournal()) ? "locked" : "none", null);
+show((await session.hasJournal()) ? "locked" : "none", null);

@@ -1,40 +1,52 @@
-// The print page: fill the server-rendered slots with the answers (textContent only) while unlocked.
+// /print: the answers under their activities and questions, in module order. Titles and labels come
+// from the section pages (precached, so this works offline); answers go in with textContent only.
 import * as session from "./session.js";
 
 const body = document.getElementById("print");
-const slots = () => body.querySelectorAll("[data-field]");
+function make(tag, text, ...children) {
+  const el = document.createElement(tag);
+  el.textContent = text;
+  el.append(...children);
+  return el;
+}
+let runs = 0;
 
-/** An answer as lines of text (the Python backup decrypter renders the same way). */
+/** An answer as lines of text; pwa/backup.py renders the same way. */
 export function lines(value, max) {
   if (value == null || value === "" || value === false) return [];
-  if (typeof value === "number") return [max ? `${value} / ${max}` : String(value)];
+  if (typeof value === "number") return [max ? `${value} / ${max}` : `${value}`];
   if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.flatMap((v) => (v && typeof v === "object" && "from" in v
-    ? (v.from || v.to ? [`${v.from} → ${v.to}`] : []) : lines(v)));
-  if ("strokes" in value || "alt" in value) return [`${value.alt || ""} (drawing not included)`.trim()];
+  if (Array.isArray(value)) return value.flatMap((v) => (v?.from !== undefined ? (v.from || v.to ? [`${v.from} → ${v.to}`] : []) : lines(v)));
+  if ("strokes" in value) return [`${value.alt || ""} (drawing not included)`.trim()];
   return [JSON.stringify(value)];
 }
 
 async function fill() {
-  slots().forEach((slot) => { slot.hidden = true; slot.querySelector("dd").replaceChildren(); });
+  const run = ++runs;
+  body.querySelectorAll("article").forEach((a) => a.remove());
   body.hidden = !session.isUnlocked();
   if (body.hidden) return;
-  for (const a of await session.loadAnswers()) {
-    const slot = body.querySelector(`[data-activity="${CSS.escape(a.activity)}"] [data-field="${CSS.escape(a.field)}"]`);
-    const text = a.field === "__status" ? (a.value ? ["Marked done"] : []) : lines(a.value, slot?.dataset.max);
-    if (!slot || !text.length) continue;
-    const dd = slot.querySelector("dd");
-    if (Array.isArray(a.value)) {
-      const list = document.createElement("ul");
-      list.append(...text.map((t) => Object.assign(document.createElement("li"), { textContent: t })));
-      dd.replaceChildren(list);
-    } else dd.textContent = text[0];
-    slot.hidden = false;
+  const answers = new Map((await session.loadAnswers()).map((a) => [`${a.activity}|${a.field}`, a.value]));
+  for (const part of body.querySelectorAll("[data-src]")) {
+    const page = new DOMParser().parseFromString(await (await fetch(part.dataset.src)).text(), "text/html");
+    if (run !== runs) return;
+    for (const form of page.querySelectorAll("form[data-activity]")) {
+      const id = form.dataset.activity;
+      const list = make("dl", "");
+      if (answers.get(`${id}|__status`)) list.append(make("dt", "Progress"), make("dd", "Marked done"));
+      for (const field of form.querySelectorAll(".field[data-field]")) {
+        const value = answers.get(`${id}|${field.dataset.field}`);
+        const text = lines(value, field.dataset.max);
+        if (!text.length) continue;
+        list.append(make("dt", field.querySelector("label, legend").textContent),
+          Array.isArray(value) ? make("dd", "", make("ul", "", ...text.map((t) => make("li", t)))) : make("dd", text[0]));
+      }
+      if (!list.children.length) continue;
+      part.append(make("article", "", make("h3", form.closest(".activity").querySelector("h2").textContent.replace(/\s+/g, " ")), list));
+    }
+    part.hidden = !part.querySelector("article");
   }
-  body.querySelectorAll(".print-activity, .print-section").forEach((el) => {
-    el.hidden = !el.querySelector("[data-field]:not([hidden])");
-  });
-  document.getElementById("print-empty").hidden = Boolean(body.querySelector("[data-field]:not([hidden])"));
+  document.getElementById("print-empty").textContent = body.querySelector("article") ? "" : "You have not written anything yet.";
 }
 addEventListener("alongside:unlock", fill);
 addEventListener("alongside:lock", fill);

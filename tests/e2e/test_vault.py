@@ -56,8 +56,8 @@ def test_first_use_refuses_short_and_common_passphrases_and_says_nobody_can_rese
     journal_page(page, live_server.url)
     assert "Nobody can reset your passphrase" in page.locator("main").inner_text()
     alert = page.locator("#setup [role=alert]")
-    for weak, reason in [("short one", "at least 10 characters"), ("password123", "first that anyone would guess"),
-                         ("Qwertyuiop", "first that anyone would guess")]:
+    for weak, reason in [("short one", "at least 10 characters"), ("password123", "anyone would guess"),
+                         ("Qwertyuiop", "anyone would guess")]:
         set_up(page, weak)
         alert.filter(has_text=reason).wait_for()
     assert journal(page, "hasJournal") is False
@@ -85,13 +85,13 @@ def test_wrong_passphrase_says_so_and_changes_nothing(live_server, page):
     page.goto(live_server.url + "/journal")
     create_journal(page)
     journal(page, "saveAnswer", {"activity": "2.1", "field": "gender", "value": "kept safe", "revision": 1})
-    before = dump_storage(page)
+    before = json.loads(dump_storage(page))["stores"]
     journal_page(page, live_server.url)
     unlock_with(page, "not my passphrase at all")
     page.locator("#unlock [role=alert]").filter(has_text="not right").wait_for()
     assert "Nothing has changed" in page.locator("#unlock [role=alert]").inner_text()
     assert journal(page, "isUnlocked") is False
-    assert dump_storage(page) == before
+    assert json.loads(dump_storage(page))["stores"] == before
     unlock_with(page, PASSPHRASE)
     page.get_by_role("heading", name="Change your passphrase").wait_for()
     assert journal(page, "loadAnswers")[0]["value"] == "kept safe"
