@@ -73,3 +73,20 @@ def support():
 def print_journal():
     """Every activity with slots for its answers, filled in by JS while the journal is unlocked."""
     return render_template("print.html", module=current_app.extensions["module"])
+
+
+@bp.route("/share")
+def share():
+    """Pair with a supervisor, compose a summary, see what waits to be sent (JavaScript-driven)."""
+    module = current_app.extensions["module"]
+    return render_template("share.html", module=module, scale=supervision_scale(module))
+
+
+def supervision_scale(module) -> dict | None:
+    """The scale question a summary may include (activity 2.13: how openly I can use supervision)."""
+    for activity in module.activities:
+        for spec in activity["fields"]:
+            if spec["type"] == "scale" and activity["id"] == "2.13":
+                return {"activity": activity["id"], "field": spec["id"],
+                        "text": f"{spec['label']} (scale {spec['min']} to {spec['max']})"}
+    return None

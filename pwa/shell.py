@@ -131,7 +131,7 @@ class PWA:
         """Every page a worker may open offline: home, each section, the offline page, journal, support, print."""
         module = current_app.extensions["module"]
         urls = [url_for("reader.home"), url_for("shell.offline")]
-        urls += [url_for(e) for e in ("reader.journal", "reader.support", "reader.print_journal")]
+        urls += [url_for(e) for e in ("reader.journal", "reader.support", "reader.print_journal", "reader.share")]
         urls += [url_for("reader.section", section_id=s.id) for s in module.sections]
         urls += [url_for(endpoint) for endpoint in current_app.config.get("EXTRA_OFFLINE_PAGES", ())]
         return urls
@@ -183,7 +183,7 @@ def service_worker():
     """The service worker, with the version and precache list written in."""
     pwa: PWA = current_app.extensions["pwa"]
     source = paths.service_worker_source().read_text(encoding="utf-8")
-    body = (source.replace("__VERSION__", pwa.version())
+    body = (source.replace("__VERSION__", pwa.version()).replace("__OUTBOX_URL__", pwa.asset_url("js/outbox.js"))
             .replace("__PRECACHE__", json.dumps(pwa.precache(), indent=1)))
     response = current_app.response_class(body, mimetype="application/javascript")
     response.headers["Cache-Control"] = "no-cache"
@@ -230,6 +230,11 @@ def compress_response(response):
             or "Content-Encoding" in response.headers or not is_text(response.mimetype or "")):
         return response
     body = response.get_data()
+    if request.method == "GET" and "ETag" not in response.headers and not request.path.startswith("/api/"):
+        response.add_etag()  # lets the service worker's precache revalidate a page the browser already has
+        response.make_conditional(request)
+        if response.status_code == 304:
+            return response
     if len(body) < current_app.config["COMPRESS_MIN_BYTES"]:
         return response
     encoding = pick_encoding(request.headers.get("Accept-Encoding", ""))

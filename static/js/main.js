@@ -1,5 +1,10 @@
 // Wire the page up. Each import does one job.
-import { watchServiceWorker } from "./offline.js";
-
-watchServiceWorker(document.getElementById("sw-status"));
+// (offline.js is its own entry in base.html, so the service worker registers without waiting for these.)
+import(document.body.dataset.page === "home" ? "./progress.js" : "./journal.js"); // journal forms / progress
 import "./lock.js"; // Lock now, idle lock, privacy curtain, unlock dialog
+if (document.body.dataset.page === "share") import("./share.js"); // pairing, summaries, outbox
+else {
+  const send = () => import("./outbox.js").then((outbox) => outbox.sendOutbox()).catch(() => {});
+  send();
+  addEventListener("online", send);
+}

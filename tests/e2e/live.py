@@ -73,6 +73,10 @@ class LiveServer:
                 time.sleep(0.1)
         raise RuntimeError(f"server did not start: {self.log.read_text()}")
 
+    def env_for_cli(self) -> dict:
+        """The environment for running `alongside` commands against this server's instance."""
+        return {**os.environ, "ALONGSIDE_CONTENT": str(self.content), **self.env}
+
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.terminate()
