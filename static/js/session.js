@@ -36,9 +36,9 @@ function check(passphrase) {
 }
 
 // Where two tabs wrote one field, the newer copy wins.
-async function readAll() {
+async function readAll(reading = store.allEntries()) {
   stale = false;
-  const entries = await store.allEntries();
+  const entries = await reading;
   const plains = await Promise.all(entries.map((e) => vault.openEntry(key, e).catch(() => null)));
   answers = new Map();
   plains.forEach((plain, i) => {
@@ -47,9 +47,9 @@ async function readAll() {
   });
 }
 
-async function begin(opened) {
-  ({ key, held } = opened);
-  await readAll();
+async function begin(opened, reading) {
+  ({ key, held } = await opened);
+  await readAll(reading);
   fire("alongside:unlock", {});
 }
 
@@ -67,7 +67,7 @@ export async function createJournal(passphrase, iterations) {
 export async function unlock(secret) {
   const record = await store.getVault();
   if (!record) throw vault.failure("no-journal", "There is no journal on this phone yet.");
-  await begin(await vault.openVault(record, secret));
+  await begin(vault.openVault(record, secret), store.allEntries()); // read entries while PBKDF2 runs
   return true;
 }
 

@@ -2,6 +2,7 @@
 // slot = AES-GCM(PBKDF2 KEK, raw key, AAD "alongside-slot:v1:<kind>"); entry AAD "alongside-entry:v1:<id>".
 const S = crypto.subtle;
 const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 const GCM = "AES-GCM";
 const USE = ["encrypt", "decrypt"];
 export const ITERATIONS = 600000;
@@ -9,10 +10,16 @@ export const ITERATIONS = 600000;
 export const random = (n) => crypto.getRandomValues(new Uint8Array(n));
 export function b64(bytes) {
   let s = "";
-  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
+  bytes = new Uint8Array(bytes);
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096));
   return btoa(s);
 }
-const unb64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+function unb64(text) {
+  const s = atob(text);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
 export const newId = () => b64(random(16)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
 export const failure = (code, message) => Object.assign(new Error(message), { code });
 
@@ -83,4 +90,4 @@ export async function sealEntry(key, id, plain) {
 }
 
 export const openEntry = async (key, entry) =>
-  JSON.parse(new TextDecoder().decode(await S.decrypt(entryGcm(entry.id, entry.iv), key, unb64(entry.data))));
+  JSON.parse(fromUtf8.decode(await S.decrypt(entryGcm(entry.id, entry.iv), key, unb64(entry.data))));
