@@ -10,7 +10,7 @@ import re
 import threading
 import time
 
-REQUEST_LINE = re.compile(rb"(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) \S+ HTTP/1\.[01]\r\n")
+REQUEST_LINE = re.compile(rb"(?:^|\r\n)((?:GET|POST|PUT|DELETE|HEAD) \S+) HTTP/1\.[01]\r\n")
 
 
 class Link:
@@ -38,18 +38,22 @@ class ThrottlingProxy:
         self.down = Link(down_kbps * 1000 / 8, rtt_ms / 2000)
         self.up = Link(up_kbps * 1000 / 8, rtt_ms / 2000)
         self.requests = 0
+        self.lines: list[str] = []
         self.port = None
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
 
     def reset_counts(self):
         self.down.bytes = self.up.bytes = self.requests = 0
+        self.lines = []
 
     async def _pump(self, reader, writer, link: Link, count_requests: bool):
         try:
             while chunk := await reader.read(16384):
                 if count_requests:
-                    self.requests += len(REQUEST_LINE.findall(chunk))
+                    found = REQUEST_LINE.findall(chunk)
+                    self.requests += len(found)
+                    self.lines += [line.decode() for line in found]
                 due = link.schedule(len(chunk))
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
                 writer.write(chunk)

@@ -15,14 +15,23 @@ self.addEventListener("fetch", onFetch);
 self.addEventListener("message", onMessage);
 self.addEventListener("sync", onSync);
 
-/** Fetch every page and asset, checking each against its content hash. */
+/** Cache every page and asset: what the browser already holds first, the rest in one request. */
 async function precache() {
   const cache = await caches.open(CACHE);
-  await Promise.all(PRECACHE.map(async ({ url, integrity }) => {
-    // The HTTP cache may answer: assets are immutable, pages revalidate by ETag. Integrity still checks each body.
-    const response = await fetch(new Request(url, { integrity, credentials: "same-origin" }));
-    if (!response.ok) throw new Error(`precache ${url}: ${response.status}`);
-    await cache.put(url, response);
+  const missing = [];
+  await Promise.all(PRECACHE.map(async ({ url, integrity }, i) => {
+    const held = await fetch(new Request(url, { cache: "only-if-cached", mode: "same-origin", integrity })).catch(() => null);
+    if (held && held.ok) await cache.put(url, held);
+    else missing.push(i);
+  }));
+  if (!missing.length) return;
+  const response = await fetch(`/precache.json?v=${VERSION}&only=${missing.join(",")}`, { cache: "no-store" });
+  if (!response.ok) throw new Error(`precache: ${response.status}`);
+  await Promise.all((await response.json()).map(async ({ i, headers, text, b64 }) => {
+    const body = text !== undefined ? new TextEncoder().encode(text) : Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const digest = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-256", body))));
+    if (`sha256-${digest}` !== PRECACHE[i].integrity) throw new Error(`precache: ${PRECACHE[i].url} does not match its hash`);
+    await cache.put(PRECACHE[i].url, new Response(body, { headers }));
   }));
 }
 

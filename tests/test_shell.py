@@ -8,6 +8,8 @@ import re
 import brotli
 import pytest
 
+from pwa.shell import MANIFEST_ONLY
+
 
 def precache_of(client):
     body = client.get("/sw.js").get_data(as_text=True)
@@ -46,7 +48,8 @@ def test_service_worker_precaches_every_section_page_and_asset(app, client):
     module = app.extensions["module"]
     assert {"/", "/offline"} | {f"/section/{s.id}" for s in module.sections} <= urls
     pwa = app.extensions["pwa"]
-    assert {pwa.asset_url(rel) for rel in pwa.assets} <= urls
+    assert {pwa.asset_url(rel) for rel in pwa.assets if rel not in MANIFEST_ONLY} <= urls
+    assert not {pwa.asset_url(rel) for rel in MANIFEST_ONLY} & urls
     assert re.search(r'const VERSION = "[0-9a-f]{12}";', body)
 
 
@@ -140,3 +143,16 @@ def test_api_errors_are_json_with_a_message(client):
     assert response.status_code == 404
     assert response.headers["Cache-Control"] == "no-store"
     assert set(response.get_json()) == {"error", "message"}
+
+
+def test_scripts_and_styles_are_served_minified(app, client):
+    pwa = app.extensions["pwa"]
+    for rel in ("js/offline.js", "css/app.css"):
+        body = client.get(pwa.asset_url(rel), headers={"Accept-Encoding": "identity"}).get_data(as_text=True)
+        assert "/*" not in body and "\n  " not in body, rel
+
+
+def test_assets_skip_document_only_headers_but_keep_nosniff(app, client):
+    headers = client.get(app.extensions["pwa"].asset_url("js/offline.js")).headers
+    assert "Content-Security-Policy" not in headers
+    assert headers["X-Content-Type-Options"] == "nosniff"

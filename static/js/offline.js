@@ -72,4 +72,7 @@ export async function watchServiceWorker(toast) {
   return registration;
 }
 
-watchServiceWorker(document.getElementById("sw-status"));
+// Register once the page has loaded, so the precache reuses what the page fetched instead of racing it.
+const start = () => watchServiceWorker(document.getElementById("sw-status"));
+if (document.readyState === "complete") start();
+else addEventListener("load", start, { once: true });
