@@ -4,7 +4,9 @@ import(document.body.dataset.page === "home" ? "./progress.js" : "./journal.js")
 import "./lock.js"; // Lock now, idle lock, privacy curtain, unlock dialog
 if (document.body.dataset.page === "share") import("./share.js"); // pairing, summaries, outbox
 else {
-  const send = () => import("./outbox.js").then((outbox) => outbox.sendOutbox()).catch(() => {});
+  // Send waiting summaries from any page; outbox.js loads only on a paired phone.
+  const send = () => import("./session.js").then((s) => s.getSetting("pairing", null))
+    .then((paired) => paired && import("./outbox.js").then((outbox) => outbox.sendOutbox())).catch(() => {});
   send();
   addEventListener("online", send);
 }
