@@ -39,6 +39,7 @@ class ThrottlingProxy:
         self.up = Link(up_kbps * 1000 / 8, rtt_ms / 2000)
         self.requests = 0
         self.lines: list[str] = []
+        self.t0 = time.monotonic()
         self.port = None
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -46,6 +47,7 @@ class ThrottlingProxy:
     def reset_counts(self):
         self.down.bytes = self.up.bytes = self.requests = 0
         self.lines = []
+        self.t0 = time.monotonic()
 
     async def _pump(self, reader, writer, link: Link, count_requests: bool):
         try:
@@ -53,7 +55,7 @@ class ThrottlingProxy:
                 if count_requests:
                     found = REQUEST_LINE.findall(chunk)
                     self.requests += len(found)
-                    self.lines += [line.decode() for line in found]
+                    self.lines += [f"{time.monotonic() - self.t0:6.2f}s {line.decode()}" for line in found]
                 due = link.schedule(len(chunk))
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
                 writer.write(chunk)

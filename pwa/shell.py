@@ -246,7 +246,8 @@ def service_worker():
     pwa: PWA = current_app.extensions["pwa"]
     source = paths.service_worker_source().read_text(encoding="utf-8")
     body = (source.replace("__VERSION__", pwa.version()).replace("__OUTBOX_URL__", pwa.asset_url("js/outbox.js"))
-            .replace("__PRECACHE__", json.dumps(pwa.precache(), indent=1)))
+            .replace("__STORE_URL__", pwa.asset_url("js/store.js"))
+            .replace("__PRECACHE__", json.dumps(pwa.precache(), separators=(",", ":"))))
     response = current_app.response_class(body, mimetype="application/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -1,5 +1,6 @@
 /* Alongside service worker (an ES module). VERSION, PRECACHE and the outbox module's URL are
    written in by the server (pwa/shell.py). It never holds the journal key: the outbox is sealed. */
+import "__STORE_URL__"; // outbox.js imports it too; naming it here fetches both in one round trip
 import { sendOutbox } from "__OUTBOX_URL__";
 
 const VERSION = "__VERSION__";

@@ -13,7 +13,7 @@ from pwa.shell import MANIFEST_ONLY
 
 def precache_of(client):
     body = client.get("/sw.js").get_data(as_text=True)
-    match = re.search(r"const PRECACHE = (\[.*?\n\]);", body, re.S)
+    match = re.search(r"const PRECACHE = (\[.*?\]);\n", body)
     return body, json.loads(match.group(1))
 
 
@@ -156,3 +156,34 @@ def test_assets_skip_document_only_headers_but_keep_nosniff(app, client):
     headers = client.get(app.extensions["pwa"].asset_url("js/offline.js")).headers
     assert "Content-Security-Policy" not in headers
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_precache_bundle_carries_each_body_with_its_hash_and_headers(client):
+    body, precache = precache_of(client)
+    version = re.search(r'VERSION = "(\w+)"', body).group(1)
+    bundle = client.get(f"/precache.json?v={version}&only=0,{len(precache) - 1}").get_json()
+    assert [item["i"] for item in bundle] == [0, len(precache) - 1]
+    for item in bundle:
+        raw = item["text"].encode() if "text" in item else base64.b64decode(item["b64"])
+        assert "sha256-" + base64.b64encode(hashlib.sha256(raw).digest()).decode() == precache[item["i"]]["integrity"]
+    page_headers = bundle[0]["headers"]
+    assert "default-src 'self'" in page_headers["Content-Security-Policy"]
+    assert page_headers["Content-Type"].startswith("text/html")
+
+
+def test_precache_bundle_without_only_holds_everything(client):
+    body, precache = precache_of(client)
+    version = re.search(r'VERSION = "(\w+)"', body).group(1)
+    assert len(client.get(f"/precache.json?v={version}").get_json()) == len(precache)
+
+
+@pytest.mark.parametrize("query, status, message", [
+    ("v=000000000000", 409, "A newer version of the app is being installed"),
+    ("v={v}&only=1,x", 400, "'only' must list precache positions"),
+    ("v={v}&only=9999", 400, "'only' positions must be between 0 and"),
+])
+def test_precache_bundle_refuses_bad_requests_with_a_message(client, query, status, message):
+    version = re.search(r'VERSION = "(\w+)"', client.get("/sw.js").get_data(as_text=True)).group(1)
+    response = client.get("/precache.json?" + query.format(v=version))
+    assert response.status_code == status
+    assert response.get_json()["message"].startswith(message)
