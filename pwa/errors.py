@@ -26,8 +26,11 @@ class AppError(Exception):
         self.status, self.error, self.message = status, error, message
 
 
+JSON_PATHS = ("/api/", "/precache.json")  # read by code (the app, the service worker), not people
+
+
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(JSON_PATHS)
 
 
 def render_error(status: int, error: str, message: str):
