@@ -50,6 +50,12 @@ def test_locked_forms_offer_setting_up_then_unlocking(make_server, page):
     expect(page.locator("#f-1-1-name")).to_have_value("")
     expect(page.locator("#f-1-1-name")).to_be_disabled()
     expect(form(page, "1.1").locator("[data-save-status]")).to_have_text("")
+    link.click()  # lock.js opens its unlock dialog in place of the journal page
+    page.get_by_label("Passphrase or recovery code").fill(PASSPHRASE)
+    page.get_by_role("button", name="Unlock", exact=True).click()
+    expect(note).to_be_hidden()
+    expect(page.locator("#f-1-1-name")).to_have_value("Something private")
+    assert page.url.endswith("/section/first")
 
 
 def test_draft_typed_a_second_before_the_tab_is_killed_survives(make_server, context):
@@ -156,7 +162,10 @@ def test_marking_done_shows_on_the_contents_page_with_a_continue_link(make_serve
     resume = page.locator("#resume")
     expect(resume.get_by_role("link")).to_have_text("Continue: Second steps — Activity 1.2")
     expect(page.locator("[data-progress-for='1.2']")).to_have_text("")
-    unlock(page)
+    page.locator("[data-locked-note]").get_by_role("button", name="Unlock").click()
+    page.get_by_label("Passphrase or recovery code").fill(PASSPHRASE)
+    page.locator("dialog").get_by_role("button", name="Unlock").click()
+    expect(page.locator("[data-locked-note]")).to_be_hidden()
     expect(page.locator("[data-progress-for='1.2']")).to_have_text("Done")
     expect(page.locator("[data-progress-for='1.1']")).to_have_text("Not started")
 
