@@ -80,6 +80,7 @@ async function save(f) {
     fields.forEach((field) => f.dirty.add(field));
     say(f, error.code === "not-saved" ? error.message
       : "Not saved: this phone would not store your answer. Your text is still here; check the phone has free space, then try again.", true);
+    f.status.append(" ", make("button", { type: "button", className: "secondary", textContent: "Try again", onclick: () => save(f) }));
   }
 }
 

@@ -92,6 +92,8 @@ def test_a_failed_save_says_so_and_keeps_the_text(make_server, page):
     expect(status).to_contain_text("Not saved")
     expect(page.locator("#f-1-1-name")).to_have_value("kept on screen")
     page.evaluate("() => { IDBObjectStore.prototype.put = window.realPut; }")
+    status.get_by_role("button", name="Try again").click()
+    wait_saved(page, "1.1")
     page.locator("#f-1-1-name").press("End")
     page.locator("#f-1-1-name").press_sequentially(" still")
     wait_saved(page, "1.1")

@@ -77,6 +77,9 @@ def test_every_field_type_survives_reload_and_never_leaves_encrypted(make_server
     draw_stroke(page, canvas)
     page.get_by_role("button", name="Undo").click()
     draw_stroke(page, canvas)
+    page.get_by_role("button", name="Clear drawing").click()
+    expect(page.locator("[data-drawing-pad]")).to_have_attribute("data-strokes", "0")
+    page.get_by_role("button", name="Undo").click()  # brings back what Clear took away
     page.locator("#f-1-2-landscape-alt").fill(f"hills and a river {mark}")
     wait_saved(page, "1.2")
     assert page.locator("[data-drawing-pad]").get_attribute("data-strokes") == "2"

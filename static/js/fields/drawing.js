@@ -10,18 +10,20 @@ export function mount(field) {
   const pen = canvas.getContext("2d");
   const tools = document.createElement("div");
   let strokes = [];
+  let cleared = []; // what Clear took away, so Undo can bring it back
   let current = null;
 
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", `Drawing area: ${field.querySelector("legend").textContent.trim()}. `
     + "You can describe it in words below instead.");
   tools.className = "drawing-tools";
-  for (const [label, act] of [["Undo", () => strokes.pop()], ["Clear", () => { strokes = []; }]]) {
+  const undo = () => { if (strokes.length) strokes.pop(); else [strokes, cleared] = [cleared, []]; };
+  for (const [label, act] of [["Undo", undo], ["Clear drawing", () => { [cleared, strokes] = [strokes, []]; }]]) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "secondary";
     button.textContent = label;
-    button.addEventListener("click", () => { if (strokes.length) { act(); changed(); } });
+    button.addEventListener("click", () => { if (strokes.length || cleared.length) { act(); changed(); } });
     tools.append(button);
   }
   pad.append(canvas, tools);
@@ -62,6 +64,7 @@ export function mount(field) {
     current = at(event);
     current.push(...current);
     strokes.push(current);
+    cleared = [];
     line(current);
   });
   canvas.addEventListener("pointermove", (event) => {
@@ -79,6 +82,7 @@ export function mount(field) {
     read: () => ({ strokes: strokes.map((s) => [...s]), alt: alt.value }),
     write(value) {
       strokes = (value?.strokes ?? []).map((s) => [...s]);
+      cleared = [];
       alt.value = value?.alt ?? "";
       current = null;
       draw();
