@@ -145,11 +145,17 @@ def test_api_errors_are_json_with_a_message(client):
     assert set(response.get_json()) == {"error", "message"}
 
 
-def test_scripts_and_styles_are_served_minified(app, client):
+def test_styles_are_served_minified_and_scripts_as_written(app, client):
     pwa = app.extensions["pwa"]
-    for rel in ("js/offline.js", "css/app.css"):
-        body = client.get(pwa.asset_url(rel), headers={"Accept-Encoding": "identity"}).get_data(as_text=True)
-        assert "/*" not in body and "\n  " not in body, rel
+    css = client.get(pwa.asset_url("css/app.css"), headers={"Accept-Encoding": "identity"}).get_data(as_text=True)
+    assert "/*" not in css and "\n  " not in css
+    js = client.get(pwa.asset_url("js/share.js"), headers={"Accept-Encoding": "identity"}).data
+    assert js == (pwa_root() / "static/js/share.js").read_bytes()
+
+
+def pwa_root():
+    from pwa import paths
+    return paths.shipped_root()
 
 
 def test_assets_skip_document_only_headers_but_keep_nosniff(app, client):
