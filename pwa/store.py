@@ -1,0 +1,654 @@
+"""Server storage: TinyDB files behind functions named for what they do.
+
+TinyDB's documentation warns against sharing a database between threads or
+processes, and its JSON storage rewrites the file in place. So here:
+
+- ``AtomicJSONStorage`` writes a temp file, fsyncs it, ``os.replace``s it over the
+  real file and fsyncs the folder: a crash leaves the old file or the new one;
+- every read-modify-write holds a thread lock *and* a file lock (``filelock``) for
+  its file, and starts from the file as it is on disk at that moment, because
+  other server processes write it too;
+- accounts, pairing codes and devices live in ``accounts.json``; each supervisor's
+  summaries live in ``summaries/<supervisor id>.json``, so a write costs one
+  supervisor's data, not everyone's.
+
+Each file starts with a random generation id that changes with every write. A
+process keeps the last version of each file it parsed or wrote, with each
+document's JSON text: when the id on disk (checked under the lock before every
+modification) is the one it knows, the file need not be parsed again, and
+unchanged documents need not be encoded again. A write then costs little more
+than writing the bytes and two fsyncs.
+
+Views never touch TinyDB: they call ``get_store()`` and the methods of ``Store``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from filelock import FileLock
+from flask import current_app
+from tinydb import TinyDB, where
+from tinydb.storages import Storage
+from tinydb.table import Document, Table
+from werkzeug.security import check_password_hash, generate_password_hash
+
+ACCOUNTS = "accounts.json"
+SUMMARIES = "summaries"
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or copied by hand
+CODE_LENGTH = 8
+PASSWORD_MIN_CHARS = 12
+CACHED_FILES = 64  # parsed files kept per process; the rest are read again when next used
+_HEAD = re.compile(rb'^\{"_generation":"([0-9a-f]{32})"')
+_HEAD_LINE = re.compile(rb'^\{"_generation":"([0-9a-f]{32})",?$')
+_TABLE_LINE = re.compile(rb'^"([A-Za-z0-9_]+)":\{$')
+_DOC_LINE = re.compile(rb'^"([^"\\]*)":\{')
+_SUPERVISOR_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+def now() -> datetime:
+    """Return the time in UTC (tests replace this to move the clock)."""
+    return datetime.now(UTC)
+
+
+def timestamp(moment: datetime) -> str:
+    """Return a UTC time as fixed-width ISO 8601, so stored times sort as text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def token_hash(token: str) -> str:
+    """Return the SHA-256 (hex) under which a secret token is stored."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    """Return a pairing code as stored: capitals, without spaces or dashes."""
+    return re.sub(r"[\s\-]", "", code).upper()
+
+
+def format_code(code: str) -> str:
+    """Return a pairing code grouped for reading aloud: K7QM-4XPD."""
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def password_problem(password: str) -> str | None:
+    """Return why a new password is not acceptable, or None."""
+    if len(password) < PASSWORD_MIN_CHARS:
+        return f"The password must be at least {PASSWORD_MIN_CHARS} characters."
+    return None
+
+
+class StoreError(Exception):
+    """Something the store refuses to do; ``reason`` names it for the caller to explain."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CorruptFile(RuntimeError):
+    """A store file that is not the JSON this module writes."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One version of a store file: its generation id, tables, and each document's line of JSON.
+
+    Never changed once made: threads share it while a writer works on copies.
+    ``lines`` maps table -> doc id -> (document, its line in the file).
+    """
+
+    generation: str | None
+    tables: dict = field(default_factory=dict)
+    lines: dict = field(default_factory=dict)
+
+
+EMPTY = Snapshot(None)
+
+
+class KeyedTable(Table):
+    """A table whose documents are keyed by a string the store chooses (a uuid, an id, a hash).
+
+    Updates replace documents instead of changing them in place, because the
+    snapshot other threads are reading shares the old ones.
+    """
+
+    document_id_class = str
+
+    def update(self, fields: dict, cond=None, doc_ids=None) -> list[str]:
+        if not isinstance(fields, dict):
+            raise TypeError("update with a dict of fields")
+        updated: list[str] = []
+
+        def replace(table: dict) -> None:
+            ids = list(doc_ids) if doc_ids is not None else [i for i, doc in table.items() if cond(doc)]
+            for doc_id in ids:
+                table[doc_id] = {**table[doc_id], **fields}
+            updated.extend(ids)
+
+        self._update_table(replace)
+        return updated
+
+    def update_multiple(self, *args, **kwargs):
+        raise NotImplementedError("update_multiple changes documents in place; use update")
+
+
+class Database(TinyDB):
+    table_class = KeyedTable
+
+    def table(self, name: str, **kwargs) -> Table:
+        # No query cache: another process may change the file between two queries.
+        return super().table(name, cache_size=0, **kwargs)
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage for one locked transaction (or one read) on a store file.
+
+    It reads the file once, hands TinyDB copies to change, and on ``flush`` writes
+    the result once: temp file, fsync, ``os.replace``, fsync of the folder.
+
+    The file is ordinary JSON laid out one document per line::
+
+        {"_generation":"<32 hex digits>",
+        "summaries":{
+        "<id>":{...},
+        "<id>":{...}
+        }
+        }
+
+    so a process that finds the file changed decodes only the lines it has not seen.
+    """
+
+    def __init__(self, store_file: StoreFile, snapshot: Snapshot, writable: bool):
+        self.store_file, self.snapshot, self.writable = store_file, snapshot, writable
+        self.tables: dict | None = None
+        self.changed = False
+
+    def read(self) -> dict:
+        if not self.writable:
+            return self.snapshot.tables
+        if self.tables is None:
+            # TinyDB replaces whole tables in this dict; documents are replaced, never changed (KeyedTable).
+            self.tables = dict(self.snapshot.tables)
+        return self.tables
+
+    def write(self, data: dict) -> None:
+        if not self.writable:
+            raise RuntimeError("write outside a transaction")
+        self.tables, self.changed = data, True
+
+    def flush(self) -> None:
+        """Write the changed tables to disk atomically and durably."""
+        if not self.changed:
+            return
+        generation = secrets.token_hex(16)
+        lines: dict = {}
+        chunks = [b'{"_generation":"', generation.encode(), b'"']
+        for name, docs in self.tables.items():
+            known = self.snapshot.lines.get(name, {})
+            lines[name] = fresh = {
+                doc_id: (doc, hit[1] if (hit := known.get(doc_id)) is not None and (hit[0] is doc or hit[0] == doc)
+                         else _line(doc_id, doc))
+                for doc_id, doc in docs.items()}
+            body = b",\n".join([line for _, line in fresh.values()])
+            chunks += [b",\n", _line(name), b":{\n", body, b"\n}"] if body else [b",\n", _line(name), b":{\n}"]
+        chunks.append(b"\n}\n")
+        path = self.store_file.path
+        tmp = path.with_name(path.name + ".tmp")  # one writer at a time holds the lock
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.writelines(chunks)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        _fsync_folder(path.parent)
+        self.store_file.snapshot = Snapshot(generation, self.tables, lines)
+
+    def close(self) -> None:
+        pass
+
+
+def _line(key: str, doc: dict | None = None) -> bytes:
+    """Return ``"key"`` or ``"key":{doc}`` as compact JSON: ASCII, never a raw line break."""
+    text = json.dumps(key) if doc is None else json.dumps(key) + ":" + json.dumps(doc, separators=(",", ":"))
+    return text.encode("ascii")
+
+
+def _parse_lines(raw: bytes, known: dict) -> Snapshot | None:
+    """Read a file in the one-document-per-line layout, decoding only lines not in ``known``.
+
+    Return None for anything else (a file written by other means): the caller parses it whole.
+    """
+    rows = raw.split(b"\n")
+    head = _HEAD_LINE.match(rows[0])
+    if head is None:
+        return None
+    tables: dict = {}
+    lines: dict = {}
+    i = 1
+    try:
+        while rows[i] != b"}":
+            table = _TABLE_LINE.match(rows[i])
+            if table is None:
+                return None
+            name = table.group(1).decode()
+            docs, fresh, old = tables.setdefault(name, {}), lines.setdefault(name, {}), known.get(name, {})
+            i += 1
+            while rows[i] not in (b"}", b"},"):
+                line = rows[i][:-1] if rows[i].endswith(b",") else rows[i]
+                key = _DOC_LINE.match(line)
+                if key is None:
+                    return None
+                doc_id = key.group(1).decode()
+                hit = old.get(doc_id)
+                doc = hit[0] if hit is not None and hit[1] == line else json.loads(b"{" + line + b"}")[doc_id]
+                docs[doc_id], fresh[doc_id] = doc, (doc, line)
+                i += 1
+            i += 1
+    except (IndexError, ValueError, KeyError):
+        return None
+    if any(rows[i + 1:]):
+        return None
+    return Snapshot(head.group(1).decode(), tables, lines)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class StoreFile:
+    """One JSON file of the store: its locks and the last version this process knew."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.thread_lock = threading.Lock()
+        # filelock polls for a held lock; the default 50 ms would idle other processes' writers.
+        self.file_lock = FileLock(f"{path}.lock", mode=0o600, thread_local=False, preserve_lock_file=True,
+                                  poll_interval=0.002)
+        self.snapshot = EMPTY
+
+    def load(self) -> Snapshot:
+        """Return the file as it is on disk now, decoding only what changed since this process saw it."""
+        known = self.snapshot
+        try:
+            with open(self.path, "rb") as f:
+                match = _HEAD.match(f.read(64))
+                if match and known.generation == match.group(1).decode():
+                    return known
+                f.seek(0)
+                raw = f.read()
+        except FileNotFoundError:
+            return EMPTY
+        snapshot = _parse_lines(raw, known.lines) or _parse_whole(raw, self.path)
+        if snapshot.generation:
+            self.snapshot = snapshot
+        return snapshot
+
+    def view(self) -> Database:
+        """Return a read-only database of the file as it is now (no lock: writes are atomic)."""
+        storage = AtomicJSONStorage(self, self.load(), writable=False)
+        return Database(storage=lambda: storage)
+
+    @contextmanager
+    def transaction(self):
+        """Lock the file, yield a database of its contents now, and write it once at the end if changed."""
+        with self.thread_lock, self.file_lock:
+            storage = AtomicJSONStorage(self, self.load(), writable=True)
+            yield Database(storage=lambda: storage)
+            storage.flush()
+
+    def forget(self) -> None:
+        """Drop the parsed copy to save memory; the next use reads the file again."""
+        self.snapshot = EMPTY
+
+
+def _parse_whole(raw: bytes, path: Path) -> Snapshot:
+    """Parse a store file laid out some other way (edited by hand, or by plain TinyDB)."""
+    try:
+        tables = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise CorruptFile(f"{path} is not valid JSON ({exc}); restore it from a backup.") from None
+    if not isinstance(tables, dict):
+        raise CorruptFile(f"{path} does not hold a JSON object; restore it from a backup.")
+    generation = tables.pop("_generation", None)
+    if not all(isinstance(docs, dict) for docs in tables.values()):
+        raise CorruptFile(f"{path} has a table that is not an object; restore it from a backup.")
+    return Snapshot(generation if isinstance(generation, str) else None, tables)
+
+
+def _record(doc: Document | None) -> dict | None:
+    """Return a stored document as a plain dict with its key as ``id``."""
+    return None if doc is None else dict(doc, id=doc.doc_id)
+
+
+class Store:
+    """Alongside's data in ``folder``: accounts, codes and devices, and each supervisor's summaries."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        (self.folder / SUMMARIES).mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._files: dict[Path, StoreFile] = {}
+        self._recent: OrderedDict[Path, None] = OrderedDict()
+        self._files_lock = threading.Lock()
+
+    def _file(self, path: Path) -> StoreFile:
+        with self._files_lock:
+            store_file = self._files.get(path)
+            if store_file is None:
+                store_file = self._files[path] = StoreFile(path)
+            self._recent[path] = None
+            self._recent.move_to_end(path)
+            while len(self._recent) > CACHED_FILES:
+                oldest, _ = self._recent.popitem(last=False)
+                self._files[oldest].forget()
+        return store_file
+
+    def _accounts(self) -> StoreFile:
+        return self._file(self.folder / ACCOUNTS)
+
+    def _summaries(self, supervisor_id: str) -> StoreFile:
+        if not _SUPERVISOR_ID.match(supervisor_id):
+            raise ValueError(f"not a supervisor id: {supervisor_id!r}")
+        return self._file(self.folder / SUMMARIES / f"{supervisor_id}.json")
+
+    # Supervisors
+
+    def create_supervisor(self, email: str, name: str, password: str | None = None) -> dict:
+        """Add a supervisor account; without a password they set one through a setup link."""
+        email = normalise_email(email)
+        password_hash = generate_password_hash(password, method="scrypt") if password else None
+        with self._accounts().transaction() as db:
+            people = db.table("supervisors")
+            if people.get(where("email") == email):
+                raise StoreError("email_taken")
+            supervisor_id = secrets.token_hex(8)
+            people.insert(Document({"email": email, "name": name.strip(), "password_hash": password_hash,
+                                    "created": timestamp(now()), "setup_hash": None, "setup_expires": None},
+                                   doc_id=supervisor_id))
+            return _record(people.get(doc_id=supervisor_id))
+
+    def get_supervisor(self, supervisor_id: str) -> dict | None:
+        return _record(self._accounts().view().table("supervisors").get(doc_id=supervisor_id))
+
+    def supervisor_by_email(self, email: str) -> dict | None:
+        people = self._accounts().view().table("supervisors")
+        return _record(people.get(where("email") == normalise_email(email)))
+
+    def list_supervisors(self) -> list[dict]:
+        """Every supervisor with how many phones are paired to them, by email."""
+        db = self._accounts().view()
+        devices = [d for d in db.table("devices").all() if not d["revoked"]]
+        people = [_record(doc) for doc in db.table("supervisors").all()]
+        for person in people:
+            person["devices"] = sum(1 for d in devices if d["supervisor_id"] == person["id"])
+        return sorted(people, key=lambda p: p["email"])
+
+    def set_password(self, supervisor_id: str, password: str) -> None:
+        password_hash = generate_password_hash(password, method="scrypt")
+        with self._accounts().transaction() as db:
+            people = db.table("supervisors")
+            if people.get(doc_id=supervisor_id) is None:
+                raise StoreError("supervisor_gone")
+            people.update({"password_hash": password_hash, "setup_hash": None, "setup_expires": None},
+                          doc_ids=[supervisor_id])
+
+    def check_login(self, email: str, password: str) -> dict | None:
+        """Return the supervisor whose email and password these are, or None."""
+        person = self.supervisor_by_email(email)
+        if person is None or not person["password_hash"]:
+            check_password_hash(_dummy_hash(), password)  # take as long as a real check
+            return None
+        return person if check_password_hash(person["password_hash"], password) else None
+
+    def create_setup_link(self, supervisor_id: str, hours: float) -> str:
+        """Return a one-time token with which a supervisor sets their password."""
+        token = secrets.token_urlsafe(32)
+        with self._accounts().transaction() as db:
+            people = db.table("supervisors")
+            if people.get(doc_id=supervisor_id) is None:
+                raise StoreError("supervisor_gone")
+            people.update({"setup_hash": token_hash(token),
+                           "setup_expires": timestamp(now() + timedelta(hours=hours))}, doc_ids=[supervisor_id])
+        return token
+
+    def supervisor_for_setup(self, token: str) -> dict:
+        """Return the supervisor a setup link is for, or raise link_unknown / link_expired."""
+        person = _record(self._accounts().view().table("supervisors").get(
+            where("setup_hash") == token_hash(token)))
+        if person is None:
+            raise StoreError("link_unknown")
+        if parse_time(person["setup_expires"]) <= now():
+            raise StoreError("link_expired")
+        return person
+
+    def redeem_setup_link(self, token: str, password: str) -> dict:
+        """Set a supervisor's password through their setup link, which then stops working."""
+        password_hash = generate_password_hash(password, method="scrypt")
+        with self._accounts().transaction() as db:
+            people = db.table("supervisors")
+            person = people.get(where("setup_hash") == token_hash(token))
+            if person is None:
+                raise StoreError("link_unknown")
+            if parse_time(person["setup_expires"]) <= now():
+                raise StoreError("link_expired")
+            people.update({"password_hash": password_hash, "setup_hash": None, "setup_expires": None},
+                          doc_ids=[person.doc_id])
+            return _record(people.get(doc_id=person.doc_id))
+
+    def remove_supervisor(self, email: str) -> dict | None:
+        """Delete a supervisor with their summaries, devices and codes; return what went, or None."""
+        with self._accounts().transaction() as db:
+            person = db.table("supervisors").get(where("email") == normalise_email(email))
+            if person is None:
+                return None
+            supervisor_id = person.doc_id
+            devices = db.table("devices").remove(where("supervisor_id") == supervisor_id)
+            codes = db.table("pairing_codes").remove(where("supervisor_id") == supervisor_id)
+            db.table("supervisors").remove(doc_ids=[supervisor_id])
+        summaries_file = self._summaries(supervisor_id)
+        with summaries_file.transaction() as db:
+            summaries = len(db.table("summaries"))
+            summaries_file.path.unlink(missing_ok=True)
+            summaries_file.forget()
+        return {"id": supervisor_id, "devices": len(devices), "codes": len(codes), "summaries": summaries}
+
+    # Pairing codes and devices
+
+    def create_pairing_code(self, supervisor_id: str, hours: float) -> tuple[str, datetime]:
+        """Make a single-use pairing code for a supervisor; return it (ungrouped) and when it expires."""
+        moment = now()
+        expires = moment + timedelta(hours=hours)
+        with self._accounts().transaction() as db:
+            if db.table("supervisors").get(doc_id=supervisor_id) is None:
+                raise StoreError("supervisor_gone")
+            codes = db.table("pairing_codes")
+            # Codes that ended over a day ago can only ever be refused; keep the file small.
+            codes.remove(where("expires") < timestamp(moment - timedelta(days=1)))
+            while True:
+                code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+                if codes.get(doc_id=token_hash(code)) is None:
+                    break
+            codes.insert(Document({"supervisor_id": supervisor_id, "created": timestamp(moment),
+                                   "expires": timestamp(expires), "used": None, "device_id": None},
+                                  doc_id=token_hash(code)))
+        return code, expires
+
+    def open_pairing_codes(self, supervisor_id: str) -> list[dict]:
+        """The supervisor's codes not yet used or expired (without the codes themselves), soonest first."""
+        moment = timestamp(now())
+        codes = self._accounts().view().table("pairing_codes").search(
+            (where("supervisor_id") == supervisor_id) & (where("used") == None) & (where("expires") > moment))
+        return sorted(({"created": c["created"], "expires": c["expires"]} for c in codes),
+                      key=lambda c: c["expires"])
+
+    def redeem_pairing_code(self, code: str, display_name: str) -> tuple[dict, str, dict]:
+        """Pair a phone with a code; return (device, device token, supervisor).
+
+        Raises code_unknown, code_used or code_expired. The token is returned once
+        and stored only as its SHA-256.
+        """
+        key = token_hash(normalise_code(code))
+        token = secrets.token_urlsafe(32)
+        with self._accounts().transaction() as db:
+            codes = db.table("pairing_codes")
+            found = codes.get(doc_id=key)
+            if found is None:
+                raise StoreError("code_unknown")
+            if found["used"]:
+                raise StoreError("code_used")
+            if parse_time(found["expires"]) <= now():
+                raise StoreError("code_expired")
+            person = db.table("supervisors").get(doc_id=found["supervisor_id"])
+            if person is None:
+                raise StoreError("code_unknown")
+            device_id = secrets.token_hex(8)
+            devices = db.table("devices")
+            devices.insert(Document({"supervisor_id": person.doc_id, "display_name": display_name,
+                                     "token_hash": token_hash(token), "paired": timestamp(now()),
+                                     "revoked": None}, doc_id=device_id))
+            codes.update({"used": timestamp(now()), "device_id": device_id}, doc_ids=[key])
+            return _record(devices.get(doc_id=device_id)), token, _record(person)
+
+    def device_for_token(self, token: str) -> dict | None:
+        """Return the device a bearer token belongs to (revoked ones too), or None."""
+        devices = self._accounts().view().table("devices")
+        return _record(devices.get(where("token_hash") == token_hash(token)))
+
+    def get_device(self, device_id: str) -> dict | None:
+        return _record(self._accounts().view().table("devices").get(doc_id=device_id))
+
+    def devices_for_supervisor(self, supervisor_id: str) -> list[dict]:
+        """The supervisor's paired (not revoked) devices, oldest pairing first."""
+        devices = self._accounts().view().table("devices").search(
+            (where("supervisor_id") == supervisor_id) & (where("revoked") == None))
+        return sorted((_record(d) for d in devices), key=lambda d: d["paired"])
+
+    def revoke_device(self, supervisor_id: str, device_id: str) -> bool:
+        """Stop a supervisee's device: its token stops working and its summaries are deleted."""
+        with self._accounts().transaction() as db:
+            devices = db.table("devices")
+            device = devices.get(doc_id=device_id)
+            if device is None or device["supervisor_id"] != supervisor_id or device["revoked"]:
+                return False
+            # Kept (revoked) so the phone can be told why it is refused.
+            devices.update({"revoked": timestamp(now())}, doc_ids=[device_id])
+        self._delete_device_summaries(supervisor_id, device_id)
+        return True
+
+    def unpair_device(self, device: dict) -> int:
+        """Forget a device and delete every summary it sent; return how many were deleted."""
+        with self._accounts().transaction() as db:
+            devices = db.table("devices")
+            if devices.get(doc_id=device["id"]) is not None:
+                devices.remove(doc_ids=[device["id"]])
+        return self._delete_device_summaries(device["supervisor_id"], device["id"])
+
+    def _delete_device_summaries(self, supervisor_id: str, device_id: str) -> int:
+        with self._summaries(supervisor_id).transaction() as db:
+            summaries = db.table("summaries")
+            if not summaries.contains(where("device_id") == device_id):
+                return 0
+            return len(summaries.remove(where("device_id") == device_id))
+
+    # Summaries
+
+    def put_summary(self, device: dict, summary_id: str, envelope: dict) -> bool:
+        """Store a sealed summary once; return True if new, False if this exact one was already stored.
+
+        Raises summary_differs (same id, other envelope), summary_other_device
+        (the id belongs to another phone) or device_gone.
+        """
+        with self._summaries(device["supervisor_id"]).transaction() as db:
+            # Checked under this file's lock: revoking or unpairing marks the device first and
+            # then clears its summaries under this lock, so nothing can slip in after the clearing.
+            current = self.get_device(device["id"])
+            if current is None or current["revoked"] or current["supervisor_id"] != device["supervisor_id"]:
+                raise StoreError("device_gone")
+            summaries = db.table("summaries")
+            found = summaries.get(doc_id=summary_id)
+            if found is not None:
+                if found["device_id"] != device["id"]:
+                    raise StoreError("summary_other_device")
+                if found["envelope"] != envelope:
+                    raise StoreError("summary_differs")
+                return False
+            summaries.insert(Document({"device_id": device["id"], "envelope": envelope,
+                                       "received": timestamp(now()), "discussed": False}, doc_id=summary_id))
+            return True
+
+    def delete_summary(self, supervisor_id: str, summary_id: str, device_id: str | None = None) -> bool:
+        """Delete one summary; return False if it was not there.
+
+        With ``device_id``, refuse (summary_other_device) a summary another phone sent.
+        """
+        with self._summaries(supervisor_id).transaction() as db:
+            summaries = db.table("summaries")
+            found = summaries.get(doc_id=summary_id)
+            if found is None:
+                return False
+            if device_id is not None and found["device_id"] != device_id:
+                raise StoreError("summary_other_device")
+            summaries.remove(doc_ids=[summary_id])
+            return True
+
+    def mark_discussed(self, supervisor_id: str, summary_id: str, discussed: bool) -> bool:
+        """Mark a summary as discussed (or not yet); return False if it is not there."""
+        with self._summaries(supervisor_id).transaction() as db:
+            summaries = db.table("summaries")
+            found = summaries.get(doc_id=summary_id)
+            if found is None:
+                return False
+            if found["discussed"] != discussed:
+                summaries.update({"discussed": discussed}, doc_ids=[summary_id])
+            return True
+
+    def summaries_for_supervisor(self, supervisor_id: str) -> list[dict]:
+        """Every summary sent to a supervisor (still sealed), newest first."""
+        summaries = self._summaries(supervisor_id).view().table("summaries").all()
+        return sorted((_record(s) for s in summaries), key=lambda s: s["received"], reverse=True)
+
+    def summary_ids_for_device(self, device: dict) -> list[str]:
+        """The ids of the summaries the server holds from one device."""
+        summaries = self._summaries(device["supervisor_id"]).view().table("summaries")
+        return sorted(s.doc_id for s in summaries.search(where("device_id") == device["id"]))
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(8), method="scrypt"))
+    return _DUMMY_HASH[0]
+
+
+def get_store() -> Store:
+    """Return the current app's store."""
+    return current_app.extensions["store"]
+
+
+def init_app(app) -> None:
+    """Open the store in the instance folder."""
+    app.extensions["store"] = Store(Path(app.instance_path) / "store")

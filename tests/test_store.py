@@ -1,0 +1,224 @@
+"""The store: accounts, single-use pairing codes, summaries stored once, files that stay whole."""
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from pwa import store as store_module
+from pwa.store import CorruptFile, Store, StoreError
+
+ENVELOPE = {"v": 1, "kid": "k" * 43, "epk": {"kty": "EC", "crv": "P-256", "x": "x", "y": "y"},
+            "iv": "i" * 16, "ct": "c" * 100}
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "store")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Move the store's clock: ``clock.advance(hours=25)``."""
+    class Clock:
+        def __init__(self):
+            self.moment = store_module.now()
+
+        def advance(self, **kwargs):
+            self.moment += timedelta(**kwargs)
+
+    clock = Clock()
+    monkeypatch.setattr(store_module, "now", lambda: clock.moment)
+    return clock
+
+
+def paired(store, email="ann@example.org", name="Sam"):
+    supervisor = store.create_supervisor(email, email.split("@")[0].title(), "a long enough password")
+    code, _ = store.create_pairing_code(supervisor["id"], 24)
+    device, token, _ = store.redeem_pairing_code(code, name)
+    return supervisor, device, token
+
+
+def test_supervisor_password_is_hashed_with_scrypt(store, tmp_path):
+    store.create_supervisor("Ann@Example.org ", "Ann", "a long enough password")
+    person = store.supervisor_by_email("ann@example.org")
+    assert person["password_hash"].startswith("scrypt:")
+    assert "a long enough password" not in (tmp_path / "store" / "accounts.json").read_text()
+    assert store.check_login("ANN@example.org", "a long enough password")["id"] == person["id"]
+    assert store.check_login("ann@example.org", "wrong password here") is None
+    assert store.check_login("nobody@example.org", "a long enough password") is None
+
+
+def test_email_is_unique(store):
+    store.create_supervisor("ann@example.org", "Ann")
+    with pytest.raises(StoreError) as refused:
+        store.create_supervisor("ANN@example.org", "Ann again")
+    assert refused.value.reason == "email_taken"
+
+
+def test_pairing_code_is_short_unambiguous_and_single_use(store):
+    supervisor = store.create_supervisor("ann@example.org", "Ann")
+    code, _ = store.create_pairing_code(supervisor["id"], 24)
+    assert len(code) == 8 and set(code) <= set("23456789ABCDEFGHJKMNPQRSTUVWXYZ")
+    assert store_module.format_code(code) == f"{code[:4]}-{code[4:]}"
+    device, _, found = store.redeem_pairing_code(f" {code[:4].lower()} - {code[4:]} ", "Sam")
+    assert found["id"] == supervisor["id"] and device["supervisor_id"] == supervisor["id"]
+    with pytest.raises(StoreError) as refused:
+        store.redeem_pairing_code(code, "Someone else")
+    assert refused.value.reason == "code_used"
+
+
+def test_pairing_code_expires(store, clock):
+    supervisor = store.create_supervisor("ann@example.org", "Ann")
+    code, expires = store.create_pairing_code(supervisor["id"], 24)
+    assert expires == clock.moment + timedelta(hours=24)
+    assert store.open_pairing_codes(supervisor["id"])[0]["expires"] == store_module.timestamp(expires)
+    clock.advance(hours=24)
+    with pytest.raises(StoreError) as refused:
+        store.redeem_pairing_code(code, "Sam")
+    assert refused.value.reason == "code_expired"
+    assert store.open_pairing_codes(supervisor["id"]) == []
+
+
+def test_unknown_code_is_refused(store):
+    with pytest.raises(StoreError) as refused:
+        store.redeem_pairing_code("ABCD-EFGH", "Sam")
+    assert refused.value.reason == "code_unknown"
+
+
+def test_device_token_is_kept_only_as_a_hash(store, tmp_path):
+    _, device, token = paired(store)
+    assert len(token) >= 43  # 32 random bytes
+    accounts = (tmp_path / "store" / "accounts.json").read_text()
+    assert token not in accounts and store_module.token_hash(token) in accounts
+    assert store.device_for_token(token)["id"] == device["id"]
+    assert store.device_for_token(token + "x") is None
+
+
+def test_summary_is_stored_once(store):
+    supervisor, device, _ = paired(store)
+    summary_id = str(uuid.uuid4())
+    assert store.put_summary(device, summary_id, ENVELOPE) is True
+    assert store.put_summary(device, summary_id, dict(ENVELOPE)) is False
+    with pytest.raises(StoreError) as refused:
+        store.put_summary(device, summary_id, {**ENVELOPE, "ct": "d" * 100})
+    assert refused.value.reason == "summary_differs"
+    assert [s["id"] for s in store.summaries_for_supervisor(supervisor["id"])] == [summary_id]
+
+
+def test_summaries_come_newest_first(store, clock):
+    supervisor, device, _ = paired(store)
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    for summary_id in ids:
+        store.put_summary(device, summary_id, ENVELOPE)
+        clock.advance(minutes=1)
+    assert [s["id"] for s in store.summaries_for_supervisor(supervisor["id"])] == ids[::-1]
+
+
+def test_unpairing_deletes_every_summary_of_the_device(store):
+    supervisor, device, token = paired(store)
+    paired(store, email="ann2@example.org")  # another supervisor's device stays
+    store.put_summary(device, str(uuid.uuid4()), ENVELOPE)
+    store.put_summary(device, str(uuid.uuid4()), ENVELOPE)
+    assert store.unpair_device(device) == 2
+    assert store.device_for_token(token) is None
+    assert store.summaries_for_supervisor(supervisor["id"]) == []
+    with pytest.raises(StoreError) as refused:
+        store.put_summary(device, str(uuid.uuid4()), ENVELOPE)
+    assert refused.value.reason == "device_gone"
+
+
+def test_revoked_device_is_kept_to_say_why_but_cannot_send(store):
+    supervisor, device, token = paired(store)
+    store.put_summary(device, str(uuid.uuid4()), ENVELOPE)
+    assert store.revoke_device(supervisor["id"], device["id"]) is True
+    assert store.device_for_token(token)["revoked"]
+    assert store.summaries_for_supervisor(supervisor["id"]) == []
+    assert store.devices_for_supervisor(supervisor["id"]) == []
+    with pytest.raises(StoreError):
+        store.put_summary(device, str(uuid.uuid4()), ENVELOPE)
+
+
+def test_supervisor_cannot_revoke_another_supervisors_device(store):
+    _, device, token = paired(store)
+    other = store.create_supervisor("bob@example.org", "Bob")
+    assert store.revoke_device(other["id"], device["id"]) is False
+    assert not store.device_for_token(token)["revoked"]
+
+
+def test_removing_a_supervisor_removes_their_summaries_devices_and_codes(store, tmp_path):
+    supervisor, device, token = paired(store)
+    store.create_pairing_code(supervisor["id"], 24)
+    store.put_summary(device, str(uuid.uuid4()), ENVELOPE)
+    gone = store.remove_supervisor("ann@example.org")
+    assert gone == {"id": supervisor["id"], "devices": 1, "codes": 2, "summaries": 1}
+    assert store.device_for_token(token) is None
+    assert not (tmp_path / "store" / "summaries" / f"{supervisor['id']}.json").exists()
+    assert store.list_supervisors() == []
+    assert store.remove_supervisor("ann@example.org") is None
+
+
+def test_setup_link_sets_the_password_once(store, clock):
+    person = store.create_supervisor("ann@example.org", "Ann")
+    assert store.check_login("ann@example.org", "") is None
+    token = store.create_setup_link(person["id"], 72)
+    assert store.supervisor_for_setup(token)["id"] == person["id"]
+    store.redeem_setup_link(token, "a long enough password")
+    assert store.check_login("ann@example.org", "a long enough password")
+    with pytest.raises(StoreError) as refused:
+        store.redeem_setup_link(token, "another long password")
+    assert refused.value.reason == "link_unknown"
+    expired = store.create_setup_link(person["id"], 72)
+    clock.advance(hours=73)
+    with pytest.raises(StoreError) as refused:
+        store.supervisor_for_setup(expired)
+    assert refused.value.reason == "link_expired"
+
+
+def test_a_second_process_sees_each_write(tmp_path):
+    first, second = Store(tmp_path / "store"), Store(tmp_path / "store")
+    supervisor, device, _ = paired(first)
+    ids = [str(uuid.uuid4()) for _ in range(4)]
+    first.put_summary(device, ids[0], ENVELOPE)
+    second.put_summary(device, ids[1], ENVELOPE)  # second has never read the file
+    first.put_summary(device, ids[2], ENVELOPE)  # first's copy is stale: it must re-read
+    second.mark_discussed(supervisor["id"], ids[0], True)
+    first.put_summary(device, ids[3], ENVELOPE)
+    for each in (first, second, Store(tmp_path / "store")):
+        held = {s["id"]: s for s in each.summaries_for_supervisor(supervisor["id"])}
+        assert sorted(held) == sorted(ids)
+        assert held[ids[0]]["discussed"] is True
+
+
+def test_files_are_whole_json_that_plain_tinydb_can_read(store, tmp_path):
+    from tinydb import TinyDB
+    supervisor, device, _ = paired(store)
+    store.put_summary(device, "3b241101-e2bb-4255-8caf-4136c566a962", ENVELOPE)
+    path = tmp_path / "store" / "summaries" / f"{supervisor['id']}.json"
+    data = json.loads(path.read_text())
+    assert data["summaries"]["3b241101-e2bb-4255-8caf-4136c566a962"]["envelope"] == ENVELOPE
+    with TinyDB(path) as db:
+        assert len(db.table("summaries")) == 1
+    assert not list((tmp_path / "store").rglob("*.tmp"))
+
+
+def test_a_corrupt_file_is_reported_not_treated_as_empty(store, tmp_path):
+    supervisor, device, _ = paired(store)
+    store.put_summary(device, str(uuid.uuid4()), ENVELOPE)
+    path = tmp_path / "store" / "summaries" / f"{supervisor['id']}.json"
+    path.write_text('{"summaries": {')
+    with pytest.raises(CorruptFile, match="restore it from a backup"):
+        Store(tmp_path / "store").put_summary(device, str(uuid.uuid4()), ENVELOPE)
+    assert path.read_text() == '{"summaries": {'
+
+
+def test_a_failed_transaction_writes_nothing(store, tmp_path):
+    supervisor, device, _ = paired(store)
+    path = tmp_path / "store" / "summaries" / f"{supervisor['id']}.json"
+    store.put_summary(device, str(uuid.uuid4()), ENVELOPE)
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError), store._summaries(supervisor["id"]).transaction() as db:
+        db.table("summaries").truncate()
+        raise RuntimeError("stop")
+    assert path.read_bytes() == before
+    assert len(store.summaries_for_supervisor(supervisor["id"])) == 1

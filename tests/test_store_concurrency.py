@@ -1,0 +1,132 @@
+"""The store under load: many processes and threads writing at once, and writers killed mid-write."""
+import json
+import multiprocessing
+import os
+import random
+import signal
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from pwa.seal import seal_summary
+from pwa.store import Store
+
+PROCESSES, THREADS, PUTS = 4, 8, 250
+SUPERVISORS = 4
+KILLS = 20
+SPAWN = multiprocessing.get_context("spawn")  # children start clean, like separate server processes
+
+
+def realistic_envelope() -> dict:
+    """A real sealed summary of about 600 characters (about 1.1 KB as an envelope)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from pwa.seal import public_jwk, thumbprint
+    jwk = public_jwk(ec.generate_private_key(ec.SECP256R1()).public_key())
+    summary = {"v": 1, "text": "For supervision: " + "what helped on the ward this week. " * 17,
+               "created": "2025-05-01T09:30:00.000Z"}
+    return seal_summary(jwk, thumbprint(jwk), json.dumps(summary).encode())
+
+
+def make_devices(folder: Path, count: int) -> list[dict]:
+    """Make ``count`` supervisors, each with one paired device, using the store's own functions."""
+    store = Store(folder)
+    devices = []
+    for n in range(count):
+        supervisor = store.create_supervisor(f"supervisor{n}@example.org", f"Supervisor {n}")
+        code, _ = store.create_pairing_code(supervisor["id"], 24)
+        devices.append(store.redeem_pairing_code(code, f"Worker {n}")[0])
+    return devices
+
+
+def summary_id(process: int, thread: int, n: int) -> str:
+    return str(uuid.UUID(int=(process << 80) | (thread << 48) | n))
+
+
+def write_many(folder, devices, envelope, process, failures):
+    """One server process: THREADS threads, each storing PUTS summaries spread over every supervisor."""
+    store = Store(folder)
+    errors = []
+
+    def work(thread):
+        try:
+            for n in range(PUTS):
+                device = devices[(thread + n) % len(devices)]
+                if store.put_summary(device, summary_id(process, thread, n), envelope) is not True:
+                    errors.append(f"{process}/{thread}/{n} was not new")
+        except Exception as exc:  # noqa: BLE001 -- any failure is reported to the test, which fails
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    failures.put(errors)
+
+
+def test_concurrent_writers_store_every_summary_exactly_once(tmp_path):
+    folder = tmp_path / "instance" / "store"
+    devices, envelope = make_devices(folder, SUPERVISORS), realistic_envelope()
+    failures = SPAWN.Queue()
+    workers = [SPAWN.Process(target=write_many, args=(folder, devices, envelope, p, failures))
+               for p in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    errors = [failures.get(timeout=300) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert errors == [[]] * PROCESSES
+
+    stored = []
+    for path in folder.rglob("*.json"):
+        data = json.loads(path.read_text())  # every file is whole, valid JSON
+        stored += list(data.get("summaries", {}))
+    expected = {summary_id(p, t, n) for p in range(PROCESSES) for t in range(THREADS) for n in range(PUTS)}
+    assert len(stored) == PROCESSES * THREADS * PUTS == 8000
+    assert set(stored) == expected
+    fresh = Store(folder)
+    assert sum(len(fresh.summaries_for_supervisor(d["supervisor_id"])) for d in devices) == 8000
+
+
+def write_until_killed(folder, device, envelope, acks_path, round_number):
+    """Store summaries one after another; after each put returns, append its id to the acks file."""
+    store = Store(folder)
+    with open(acks_path, "a", encoding="ascii") as acks:
+        for n in range(10**9):
+            this_id = summary_id(round_number, 0, n)
+            store.put_summary(device, this_id, envelope)
+            acks.write(this_id + "\n")
+            acks.flush()
+
+
+def test_writer_killed_mid_write_loses_no_acknowledged_summary(tmp_path):
+    folder = tmp_path / "instance" / "store"
+    device, envelope = make_devices(folder, 1)[0], realistic_envelope()
+    acks_path = tmp_path / "acks.txt"
+    acks_path.touch()
+    rng = random.Random(2)
+    for round_number in range(KILLS):
+        before = acks_path.stat().st_size
+        writer = SPAWN.Process(target=write_until_killed,
+                               args=(folder, device, envelope, acks_path, round_number))
+        writer.start()
+        deadline = time.monotonic() + 30
+        while acks_path.stat().st_size == before:  # wait until this writer is writing
+            assert time.monotonic() < deadline and writer.is_alive(), "writer did not start"
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, 0.05))
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.join()
+        assert writer.exitcode == -signal.SIGKILL
+
+    acked = [line for line in acks_path.read_text().splitlines() if len(line) == 36]
+    path = folder / "summaries" / f"{device['supervisor_id']}.json"
+    on_disk = json.loads(path.read_text())["summaries"]  # still whole JSON
+    assert set(acked) <= set(on_disk)
+    store = Store(folder)  # loads, and still takes writes
+    held = {s["id"] for s in store.summaries_for_supervisor(device["supervisor_id"])}
+    assert set(acked) <= held and len(acked) > KILLS
+    assert store.put_summary(device, str(uuid.uuid4()), envelope) is True
