@@ -23,11 +23,20 @@ def create_app(test_config=None, instance_path=None):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     if app.debug or app.testing:
         app.config["SECURE_COOKIES"] = app.config.get("SECURE_COOKIES_IN_TESTS", False)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=app.config["SECURE_COOKIES"])
 
     from . import errors, reader, shell
     reader.init_app(app)
     shell.PWA(app)
     errors.init_app(app)
+
+    from . import limits, seal, store, supervise, sync
+    store.init_app(app)
+    seal.init_app(app)
+    limits.init_app(app)
+    sync.init_app(app)
+    supervise.init_app(app)
     return app
 
 

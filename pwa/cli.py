@@ -89,6 +89,140 @@ def backup_decrypt(file, out, pack, passphrase_stdin):
         click.echo(markdown, nl=False)
 
 
+@main.group()
+def supervisor():
+    """Supervisor accounts: add, list, remove."""
+
+
+instance_option = click.option("--instance", default="instance", show_default=True,
+                               type=click.Path(file_okay=False),
+                               help="Folder for the server's data and keys (made if missing).")
+
+
+def _app_for(instance):
+    from . import create_app
+    try:
+        return create_app(instance_path=instance)
+    except PackError as exc:
+        _print_problems(exc)
+        sys.exit(1)
+
+
+SETUP_LINK_HOURS = 72
+base_url_option = click.option("--base-url", default="", metavar="URL",
+                               help="The address supervisors open (https://alongside.example.org), "
+                                    "printed in front of set-up links.")
+
+
+def _setup_link(store, supervisor_id: str, base_url: str) -> None:
+    token = store.create_setup_link(supervisor_id, SETUP_LINK_HOURS)
+    base = base_url.rstrip("/")
+    click.echo(f"Send them this one-time link to set their password (it works for {SETUP_LINK_HOURS} hours):")
+    click.echo(f"{base}/supervise/setup/{token}")
+    if not base:
+        click.echo("Put your server's address in front of it (or give it with --base-url).")
+
+
+@supervisor.command("add")
+@click.argument("email")
+@click.option("--name", required=True, help="Their name, as supervisees will see it.")
+@click.option("--setup-link", is_flag=True,
+              help="Print a one-time link for them to set their own password, instead of asking for it here.")
+@base_url_option
+@instance_option
+def supervisor_add(email, name, setup_link, base_url, instance):
+    """Add a supervisor account for EMAIL."""
+    from .store import get_store, password_problem
+    email, name = email.strip(), name.strip()
+    if email.count("@") != 1 or any(c.isspace() for c in email) or len(email) > 254:
+        click.echo(f"{email!r} does not look like an email address.", err=True)
+        sys.exit(2)
+    if not 1 <= len(name) <= 80:
+        click.echo("Give a name of 1 to 80 characters with --name.", err=True)
+        sys.exit(2)
+    app = _app_for(instance)
+    with app.app_context():
+        store = get_store()
+        if store.supervisor_by_email(email):
+            click.echo(f"There is already a supervisor with the email {email}.", err=True)
+            sys.exit(1)
+        password = None
+        if not setup_link:
+            password = click.prompt("Password (at least 12 characters)", hide_input=True, err=True)
+            again = click.prompt("The same password again", hide_input=True, err=True)
+            problem = password_problem(password) or (None if password == again else
+                                                     "The two passwords do not match.")
+            if problem:
+                click.echo(f"{problem} Nothing was added; run the command again.", err=True)
+                sys.exit(1)
+        person = store.create_supervisor(email, name, password)
+        click.echo(f"Added {person['name']} <{person['email']}>.")
+        if setup_link:
+            _setup_link(store, person["id"], base_url)
+        else:
+            click.echo("They can sign in at /supervise/login.")
+
+
+@supervisor.command("link")
+@click.argument("email")
+@base_url_option
+@instance_option
+def supervisor_link(email, base_url, instance):
+    """Print a new one-time set-up link for EMAIL (a forgotten password)."""
+    from .store import get_store
+    app = _app_for(instance)
+    with app.app_context():
+        store = get_store()
+        person = store.supervisor_by_email(email)
+        if person is None:
+            click.echo(f"There is no supervisor with the email {email}.", err=True)
+            sys.exit(1)
+        _setup_link(store, person["id"], base_url)
+
+
+@supervisor.command("list")
+@instance_option
+def supervisor_list(instance):
+    """List supervisor accounts."""
+    from .store import get_store
+    app = _app_for(instance)
+    with app.app_context():
+        people = get_store().list_supervisors()
+    if not people:
+        click.echo("No supervisors yet. Add one with: alongside supervisor add EMAIL --name NAME")
+        return
+    for person in people:
+        state = "" if person["password_hash"] else "  (has not set a password yet)"
+        phones = "1 phone" if person["devices"] == 1 else f"{person['devices']} phones"
+        click.echo(f"{person['email']}  {person['name']}  {phones} paired{state}")
+
+
+@supervisor.command("remove")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@instance_option
+def supervisor_remove(email, yes, instance):
+    """Remove the supervisor EMAIL with their summaries, paired phones and pairing codes."""
+    from .store import get_store
+    app = _app_for(instance)
+    with app.app_context():
+        store = get_store()
+        person = store.supervisor_by_email(email)
+        if person is None:
+            click.echo(f"There is no supervisor with the email {email}.", err=True)
+            sys.exit(1)
+        held = len(store.summaries_for_supervisor(person["id"]))
+        if not yes:
+            click.confirm(f"Remove {person['name']} <{person['email']}> and delete the {held} "
+                          "summaries shared with them?", abort=True, err=True)
+        gone = store.remove_supervisor(email)
+    if gone is None:
+        click.echo(f"There is no supervisor with the email {email}.", err=True)
+        sys.exit(1)
+    click.echo(f"Removed {person['name']} <{person['email']}>: deleted {gone['summaries']} summaries, "
+               f"{gone['devices']} paired phones and {gone['codes']} pairing codes.")
+
+
 def _print_problems(exc: PackError, folder=None):
     where = f" in {folder}" if folder else ""
     click.echo(f"The content pack{where} has {len(exc.problems)} problem(s):", err=True)

@@ -23,3 +23,83 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+class AuthActions:
+    """Supervisor accounts and sign-in for tests: ``auth.login()``, ``auth.form_token()``."""
+
+    def __init__(self, app, client):
+        self._app, self._client = app, client
+
+    def create(self, email="ann@example.org", name="Ann", password="a long enough password"):
+        """Add a supervisor straight into the store; return their record."""
+        from pwa.store import get_store
+        with self._app.app_context():
+            return get_store().create_supervisor(email, name, password)
+
+    def form_token(self, path="/supervise/login"):
+        """Return the CSRF token of the form on ``path``."""
+        import re
+        page = self._client.get(path).get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def login(self, email="ann@example.org", password="a long enough password"):
+        return self._client.post("/supervise/login", data={
+            "email": email, "password": password, "csrf_token": self.form_token()})
+
+    def post(self, path, data=None, **kwargs):
+        """POST a supervisor form with a fresh CSRF token from the dashboard."""
+        data = dict(data or {}, csrf_token=self.form_token("/supervise/"))
+        return self._client.post(path, data=data, **kwargs)
+
+    def logout(self):
+        return self.post("/supervise/logout")
+
+
+@pytest.fixture
+def auth(app, client):
+    return AuthActions(app, client)
+
+
+class PairedDevice:
+    """A phone paired with a supervisor: its token, the key it seals to, and helpers to send."""
+
+    def __init__(self, client, pairing: dict, supervisor: dict):
+        self.client, self.supervisor = client, supervisor
+        self.token = pairing["device_token"]
+        self.recipient = pairing["recipient_key"]
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+
+    def seal(self, text="Talked about boundaries on the ward.", **fields):
+        """Seal a v1 summary to the server's key and return the envelope."""
+        import json as _json
+
+        from pwa.seal import seal_summary
+        summary = {"v": 1, "text": text, "created": "2025-05-01T09:30:00.000Z", **fields}
+        return seal_summary(self.recipient["jwk"], self.recipient["kid"], _json.dumps(summary).encode())
+
+    def put(self, summary_id, envelope=None, **kwargs):
+        envelope = self.seal() if envelope is None else envelope
+        return self.client.put(f"/api/summaries/{summary_id}", json=envelope, headers=self.headers, **kwargs)
+
+    def delete(self, summary_id):
+        return self.client.delete(f"/api/summaries/{summary_id}", headers=self.headers)
+
+    def status(self):
+        return self.client.get("/api/device", headers=self.headers)
+
+
+def pair_device(app, client, supervisor: dict, display_name="Sam") -> PairedDevice:
+    """Pair a new phone with ``supervisor`` through the API."""
+    from pwa.store import get_store
+    with app.app_context():
+        code, _ = get_store().create_pairing_code(supervisor["id"], 24)
+    response = client.post("/api/pair", json={"code": code, "display_name": display_name})
+    assert response.status_code == 201, response.get_json()
+    return PairedDevice(client, response.get_json(), supervisor)
+
+
+@pytest.fixture
+def paired_device(app, client, auth):
+    """A phone paired with supervisor Ann (ann@example.org)."""
+    return pair_device(app, client, auth.create())
