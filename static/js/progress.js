@@ -1,7 +1,8 @@
 // The contents page: each activity's progress while unlocked (as text), and "Continue" where the
 // worker left off (a non-secret setting holding ids only, so it shows while locked too).
 import * as session from "./session.js";
-import { isEmpty } from "./fields/index.js";
+
+const { isEmpty } = session;
 
 const LABELS = { new: "Not started", started: "In progress", done: "Done" };
 const badges = document.querySelectorAll("[data-progress-for]");

@@ -23,6 +23,9 @@ const open = () => {
 channel && (channel.onmessage = (event) => (event.data === "lock" ? lock("other-tab", true) : (stale = true)));
 
 export const { getSetting, setSetting } = store;
+/** True when a value holds nothing the worker wrote (empty strings, lists of them, no strokes...). */
+export const isEmpty = (value) => value == null || value === ""
+  || (typeof value === "object" && Object.values(value).every(isEmpty));
 export const hasJournal = async () => Boolean(await store.getVault());
 export const isUnlocked = () => Boolean(key);
 export const unlockedWith = () => held?.slot.kind;

@@ -108,8 +108,8 @@ async function progressLine() {
   const answers = await session.loadAnswers();
   const ids = all("[data-note-for]").map((el) => el.dataset.noteFor);
   const done = ids.filter((id) => answers.some((a) => a.activity === id && a.field === "__status" && a.value === "done"));
-  const started = ids.filter((id) => !done.includes(id) && answers.some((a) => a.activity === id && a.field !== "__status"
-    && a.value !== "" && a.value !== null && !(Array.isArray(a.value) && !a.value.some(Boolean))));
+  const started = ids.filter((id) => !done.includes(id)
+    && answers.some((a) => a.activity === id && a.field !== "__status" && !session.isEmpty(a.value)));
   return `Progress: ${done.length} of ${ids.length} activities done${done.length ? ` (${done.join(", ")})` : ""}.`
     + (started.length ? ` In progress: ${started.join(", ")}.` : "");
 }

@@ -9,8 +9,6 @@ import * as text from "./text.js";
 
 const WIDGETS = { text, longtext, list, pairs, choose, scale, drawing };
 
-/** True when a value holds nothing the worker wrote (empty strings, lists of them, no strokes...). */
-export const isEmpty = (value) => value == null || value === ""
-  || (typeof value === "object" && Object.values(value).every(isEmpty));
+export { isEmpty } from "../session.js";
 
 export const mount = (field) => WIDGETS[field.dataset.type].mount(field);
