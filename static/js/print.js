@@ -42,7 +42,7 @@ async function fill() {
           Array.isArray(value) ? make("dd", "", make("ul", "", ...text.map((t) => make("li", t)))) : make("dd", text[0]));
       }
       if (!list.children.length) continue;
-      part.append(make("article", "", make("h3", form.closest(".activity").querySelector("h2").textContent.replace(/\s+/g, " ")), list));
+      part.append(make("article", "", make("h3", form.closest(".activity").querySelector("h2").textContent.replace(/\s+/g, " ").replace(/^(Activity [\d.]+) /, "$1: ")), list));
     }
     part.hidden = !part.querySelector("article");
   }

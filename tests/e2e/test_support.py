@@ -74,6 +74,9 @@ def test_axe_finds_no_violations_on_unlock_and_support_screens(live_server, brow
         screens = [("/journal set up", None)]
         create_journal(page)
         journal(page, "saveAnswer", {"activity": "2.0", "field": "people", "value": PEOPLE, "revision": 1})
+        page.locator("#change").wait_for()
+        results = axe.run(page)
+        assert results.violations_count == 0, f"{scheme} /journal unlocked:\n{results.generate_report()}"
         screens += [("/journal unlock", "/journal"), ("/support locked", "/support")]
         for name, path in screens:
             if path:
