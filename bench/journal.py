@@ -4,7 +4,9 @@
 
 Starts `alongside serve` on 127.0.0.1 (real Module 2 pack) and headless Chromium. Figures:
 - unlock: session.unlock() (read vault, PBKDF2-SHA256 600,000, unwrap, read + decrypt every entry)
-  as a ratio to PBKDF2 alone (importKey + deriveKey with the same parameters); target <= 1.3x;
+  as a ratio to PBKDF2 alone (importKey + deriveKey with the same parameters); target <= 1.3x.
+  CDP CPU throttling slows only the page's main thread, not the WebCrypto thread PBKDF2 runs on, so
+  the 4x ratio overstates what a slow phone (where PBKDF2 slows down too) would see;
 - save: session.saveAnswer() latency p50/p95 under 4x CPU throttling; target p95 <= 16 ms;
 - export (backup file of every entry) and import (restore into a fresh browser, and merge into a journal).
 """
@@ -100,7 +102,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=200)
     parser.add_argument("--saves", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=5, help="unlock and PBKDF2 timings to take the median of")
+    parser.add_argument("--runs", type=int, default=9, help="unlock and PBKDF2 timings to take the median of")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         server = LiveServer(Path(tmp) / "instance", REAL_PACK).start()
@@ -112,10 +114,12 @@ def main():
             for rate in (1, 4):
                 cdp = context.new_cdp_session(page)
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
-                unlock = statistics.median(page.evaluate(TIME_UNLOCK, PASSPHRASE) for _ in range(args.runs))
-                pbkdf2 = statistics.median(page.evaluate(TIME_PBKDF2, PASSPHRASE) for _ in range(args.runs))
+                page.evaluate(TIME_UNLOCK, PASSPHRASE)  # warm up
+                pairs = [(page.evaluate(TIME_UNLOCK, PASSPHRASE), page.evaluate(TIME_PBKDF2, PASSPHRASE))
+                         for _ in range(args.runs)]  # interleaved, so machine load hits both alike
+                unlock, pbkdf2 = (statistics.median(column) for column in zip(*pairs))
                 print(f"unlock ({rate}x CPU): {unlock:.0f} ms; PBKDF2 alone {pbkdf2:.0f} ms; "
-                      f"ratio {unlock / pbkdf2:.2f}x (target <= 1.3x)")
+                      f"ratio {unlock / pbkdf2:.2f}x (target <= 1.3x); decrypting the entries adds {unlock - pbkdf2:.0f} ms")
             times = page.evaluate(TIME_SAVES, args.saves)
             print(f"save (4x CPU, {args.saves} saves): p50 {percentile(times, 50):.1f} ms, "
                   f"p95 {percentile(times, 95):.1f} ms, max {max(times):.1f} ms (target p95 <= 16 ms)")
