@@ -55,6 +55,9 @@ export async function watchServiceWorker(toast) {
   try {
     registration = await navigator.serviceWorker.register("/sw.js", { scope: "/", type: "module" });
   } catch (error) {
+    registration = null;
+  }
+  if (!registration) {
     showStatus(toast, "This browser could not store the module for offline use. Reading still works online.");
     return null;
   }
