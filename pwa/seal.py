@@ -315,17 +315,21 @@ class Keyring:
         key = self.current()
         return {"jwk": key.jwk, "kid": key.kid}
 
-    def unseal(self, envelope) -> dict:
-        """Check and open an envelope; return the summary (a dict) or raise SealError."""
-        checked = parse_envelope(envelope)
-        key = self.keys.get(checked["kid"])
+    def unseal(self, envelope, checked: bool = False) -> dict:
+        """Check and open an envelope; return the summary (a dict) or raise SealError.
+
+        ``checked`` says the envelope already came from ``parse_envelope``.
+        """
+        if not checked:
+            envelope = parse_envelope(envelope)
+        key = self.keys.get(envelope["kid"])
         if key is None:
             self.reload()  # another process may have rotated the keys
-            key = self.keys.get(checked["kid"])
+            key = self.keys.get(envelope["kid"])
         if key is None:
             raise SealError("unknown_key", "This summary was sealed to a key the server does not hold. "
                             "Pair this phone again to get the current key, then resend.")
-        return parse_summary(open_with(key.private_key, checked))
+        return parse_summary(open_with(key.private_key, envelope))
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -30,7 +30,6 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -118,6 +117,7 @@ class Snapshot:
     generation: str | None
     tables: dict = field(default_factory=dict)
     lines: dict = field(default_factory=dict)
+    indexes: dict = field(default_factory=dict)  # filled on first use (see StoreFile.index)
 
 
 EMPTY = Snapshot(None)
@@ -278,6 +278,20 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+class _Change:
+    """One thread's change waiting for a group commit, and then its outcome."""
+
+    def __init__(self, change):
+        self.change = change
+        self.finished = False
+        self.result = self.error = None
+
+    def outcome(self):
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
 class StoreFile:
     """One JSON file of the store: its locks and the last version this process knew."""
 
@@ -288,6 +302,8 @@ class StoreFile:
         self.file_lock = FileLock(f"{path}.lock", mode=0o600, thread_local=False, preserve_lock_file=True,
                                   poll_interval=0.002)
         self.snapshot = EMPTY
+        self._queue: list[_Change] = []
+        self._queue_lock = threading.Lock()
 
     def load(self) -> Snapshot:
         """Return the file as it is on disk now, decoding only what changed since this process saw it."""
@@ -306,18 +322,65 @@ class StoreFile:
             self.snapshot = snapshot
         return snapshot
 
+    def index(self, table: str, field: str) -> dict:
+        """Return {value of ``field``: doc id} for a table as it is now, built once per version."""
+        snapshot = self.load()
+        found = snapshot.indexes.get((table, field))
+        if found is None:
+            found = snapshot.indexes[table, field] = {
+                doc[field]: doc_id for doc_id, doc in snapshot.tables.get(table, {}).items()}
+        return found
+
     def view(self) -> Database:
         """Return a read-only database of the file as it is now (no lock: writes are atomic)."""
         storage = AtomicJSONStorage(self, self.load(), writable=False)
         return Database(storage=lambda: storage)
 
-    @contextmanager
-    def transaction(self):
-        """Lock the file, yield a database of its contents now, and write it once at the end if changed."""
+    def change(self, change):
+        """Apply ``change(db)`` to the file as it is on disk now, write it, and return what it returned.
+
+        Group commit: changes other threads submit while a write is under way are
+        applied together in the next transaction and written once. Each returns
+        only after the write that holds it is on disk, and an exception undoes
+        only its own change (it is raised in the thread that submitted it).
+        """
+        job = _Change(change)
+        with self._queue_lock:
+            self._queue.append(job)
+        with self.thread_lock:
+            if not job.finished:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit(batch)
+        return job.outcome()
+
+    def _commit(self, batch: list[_Change]) -> None:
+        try:
+            with self.file_lock:
+                storage = AtomicJSONStorage(self, self.load(), writable=True)
+                db = Database(storage=lambda: storage)
+                for job in batch:
+                    # TinyDB replaces tables and (see KeyedTable) documents, never changing them in
+                    # place, so a shallow copy is enough to undo one change.
+                    before = dict(storage.read()), storage.changed
+                    try:
+                        job.result = job.change(db)
+                    except Exception as exc:  # noqa: BLE001 -- raised again in the submitting thread
+                        job.error = exc
+                        storage.tables, storage.changed = before
+                storage.flush()
+        except BaseException as exc:  # noqa: BLE001 -- every change in the batch must hear it was not written
+            for job in batch:
+                job.error = job.error or exc
+        finally:
+            for job in batch:
+                job.finished = True
+
+    def delete(self) -> None:
+        """Delete the file (under its locks)."""
         with self.thread_lock, self.file_lock:
-            storage = AtomicJSONStorage(self, self.load(), writable=True)
-            yield Database(storage=lambda: storage)
-            storage.flush()
+            self.path.unlink(missing_ok=True)
+            self.snapshot = EMPTY
 
     def forget(self) -> None:
         """Drop the parsed copy to save memory; the next use reads the file again."""
@@ -379,7 +442,8 @@ class Store:
         """Add a supervisor account; without a password they set one through a setup link."""
         email = normalise_email(email)
         password_hash = generate_password_hash(password, method="scrypt") if password else None
-        with self._accounts().transaction() as db:
+
+        def create(db):
             people = db.table("supervisors")
             if people.get(where("email") == email):
                 raise StoreError("email_taken")
@@ -388,6 +452,7 @@ class Store:
                                     "created": timestamp(now()), "setup_hash": None, "setup_expires": None},
                                    doc_id=supervisor_id))
             return _record(people.get(doc_id=supervisor_id))
+        return self._accounts().change(create)
 
     def get_supervisor(self, supervisor_id: str) -> dict | None:
         return _record(self._accounts().view().table("supervisors").get(doc_id=supervisor_id))
@@ -406,13 +471,17 @@ class Store:
         return sorted(people, key=lambda p: p["email"])
 
     def set_password(self, supervisor_id: str, password: str) -> None:
-        password_hash = generate_password_hash(password, method="scrypt")
-        with self._accounts().transaction() as db:
+        self._update_supervisor(supervisor_id, {
+            "password_hash": generate_password_hash(password, method="scrypt"),
+            "setup_hash": None, "setup_expires": None})
+
+    def _update_supervisor(self, supervisor_id: str, fields: dict) -> None:
+        def update(db):
             people = db.table("supervisors")
             if people.get(doc_id=supervisor_id) is None:
                 raise StoreError("supervisor_gone")
-            people.update({"password_hash": password_hash, "setup_hash": None, "setup_expires": None},
-                          doc_ids=[supervisor_id])
+            people.update(fields, doc_ids=[supervisor_id])
+        self._accounts().change(update)
 
     def check_login(self, email: str, password: str) -> dict | None:
         """Return the supervisor whose email and password these are, or None."""
@@ -425,12 +494,8 @@ class Store:
     def create_setup_link(self, supervisor_id: str, hours: float) -> str:
         """Return a one-time token with which a supervisor sets their password."""
         token = secrets.token_urlsafe(32)
-        with self._accounts().transaction() as db:
-            people = db.table("supervisors")
-            if people.get(doc_id=supervisor_id) is None:
-                raise StoreError("supervisor_gone")
-            people.update({"setup_hash": token_hash(token),
-                           "setup_expires": timestamp(now() + timedelta(hours=hours))}, doc_ids=[supervisor_id])
+        self._update_supervisor(supervisor_id, {"setup_hash": token_hash(token),
+                                                "setup_expires": timestamp(now() + timedelta(hours=hours))})
         return token
 
     def supervisor_for_setup(self, token: str) -> dict:
@@ -446,7 +511,8 @@ class Store:
     def redeem_setup_link(self, token: str, password: str) -> dict:
         """Set a supervisor's password through their setup link, which then stops working."""
         password_hash = generate_password_hash(password, method="scrypt")
-        with self._accounts().transaction() as db:
+
+        def redeem(db):
             people = db.table("supervisors")
             person = people.get(where("setup_hash") == token_hash(token))
             if person is None:
@@ -456,10 +522,11 @@ class Store:
             people.update({"password_hash": password_hash, "setup_hash": None, "setup_expires": None},
                           doc_ids=[person.doc_id])
             return _record(people.get(doc_id=person.doc_id))
+        return self._accounts().change(redeem)
 
     def remove_supervisor(self, email: str) -> dict | None:
         """Delete a supervisor with their summaries, devices and codes; return what went, or None."""
-        with self._accounts().transaction() as db:
+        def remove(db):
             person = db.table("supervisors").get(where("email") == normalise_email(email))
             if person is None:
                 return None
@@ -467,12 +534,14 @@ class Store:
             devices = db.table("devices").remove(where("supervisor_id") == supervisor_id)
             codes = db.table("pairing_codes").remove(where("supervisor_id") == supervisor_id)
             db.table("supervisors").remove(doc_ids=[supervisor_id])
-        summaries_file = self._summaries(supervisor_id)
-        with summaries_file.transaction() as db:
-            summaries = len(db.table("summaries"))
-            summaries_file.path.unlink(missing_ok=True)
-            summaries_file.forget()
-        return {"id": supervisor_id, "devices": len(devices), "codes": len(codes), "summaries": summaries}
+            return {"id": supervisor_id, "devices": len(devices), "codes": len(codes)}
+        gone = self._accounts().change(remove)
+        if gone is None:
+            return None
+        summaries_file = self._summaries(gone["id"])
+        gone["summaries"] = len(summaries_file.view().table("summaries"))
+        summaries_file.delete()  # no summary can arrive now: put_summary checks the device under its lock
+        return gone
 
     # Pairing codes and devices
 
@@ -480,7 +549,8 @@ class Store:
         """Make a single-use pairing code for a supervisor; return it (ungrouped) and when it expires."""
         moment = now()
         expires = moment + timedelta(hours=hours)
-        with self._accounts().transaction() as db:
+
+        def create(db):
             if db.table("supervisors").get(doc_id=supervisor_id) is None:
                 raise StoreError("supervisor_gone")
             codes = db.table("pairing_codes")
@@ -493,13 +563,14 @@ class Store:
             codes.insert(Document({"supervisor_id": supervisor_id, "created": timestamp(moment),
                                    "expires": timestamp(expires), "used": None, "device_id": None},
                                   doc_id=token_hash(code)))
-        return code, expires
+            return code
+        return self._accounts().change(create), expires
 
     def open_pairing_codes(self, supervisor_id: str) -> list[dict]:
         """The supervisor's codes not yet used or expired (without the codes themselves), soonest first."""
         moment = timestamp(now())
         codes = self._accounts().view().table("pairing_codes").search(
-            (where("supervisor_id") == supervisor_id) & (where("used") == None) & (where("expires") > moment))
+            (where("supervisor_id") == supervisor_id) & where("used").one_of([None]) & (where("expires") > moment))
         return sorted(({"created": c["created"], "expires": c["expires"]} for c in codes),
                       key=lambda c: c["expires"])
 
@@ -511,7 +582,8 @@ class Store:
         """
         key = token_hash(normalise_code(code))
         token = secrets.token_urlsafe(32)
-        with self._accounts().transaction() as db:
+
+        def redeem(db):
             codes = db.table("pairing_codes")
             found = codes.get(doc_id=key)
             if found is None:
@@ -530,11 +602,13 @@ class Store:
                                      "revoked": None}, doc_id=device_id))
             codes.update({"used": timestamp(now()), "device_id": device_id}, doc_ids=[key])
             return _record(devices.get(doc_id=device_id)), token, _record(person)
+        return self._accounts().change(redeem)
 
     def device_for_token(self, token: str) -> dict | None:
         """Return the device a bearer token belongs to (revoked ones too), or None."""
-        devices = self._accounts().view().table("devices")
-        return _record(devices.get(where("token_hash") == token_hash(token)))
+        accounts = self._accounts()
+        device_id = accounts.index("devices", "token_hash").get(token_hash(token))
+        return None if device_id is None else self.get_device(device_id)
 
     def get_device(self, device_id: str) -> dict | None:
         return _record(self._accounts().view().table("devices").get(doc_id=device_id))
@@ -542,35 +616,40 @@ class Store:
     def devices_for_supervisor(self, supervisor_id: str) -> list[dict]:
         """The supervisor's paired (not revoked) devices, oldest pairing first."""
         devices = self._accounts().view().table("devices").search(
-            (where("supervisor_id") == supervisor_id) & (where("revoked") == None))
+            (where("supervisor_id") == supervisor_id) & where("revoked").one_of([None]))
         return sorted((_record(d) for d in devices), key=lambda d: d["paired"])
 
     def revoke_device(self, supervisor_id: str, device_id: str) -> bool:
         """Stop a supervisee's device: its token stops working and its summaries are deleted."""
-        with self._accounts().transaction() as db:
+        def revoke(db):
             devices = db.table("devices")
             device = devices.get(doc_id=device_id)
             if device is None or device["supervisor_id"] != supervisor_id or device["revoked"]:
                 return False
             # Kept (revoked) so the phone can be told why it is refused.
             devices.update({"revoked": timestamp(now())}, doc_ids=[device_id])
+            return True
+        if not self._accounts().change(revoke):
+            return False
         self._delete_device_summaries(supervisor_id, device_id)
         return True
 
     def unpair_device(self, device: dict) -> int:
         """Forget a device and delete every summary it sent; return how many were deleted."""
-        with self._accounts().transaction() as db:
+        def forget(db):
             devices = db.table("devices")
             if devices.get(doc_id=device["id"]) is not None:
                 devices.remove(doc_ids=[device["id"]])
+        self._accounts().change(forget)
         return self._delete_device_summaries(device["supervisor_id"], device["id"])
 
     def _delete_device_summaries(self, supervisor_id: str, device_id: str) -> int:
-        with self._summaries(supervisor_id).transaction() as db:
+        def delete(db):
             summaries = db.table("summaries")
             if not summaries.contains(where("device_id") == device_id):
                 return 0
             return len(summaries.remove(where("device_id") == device_id))
+        return self._summaries(supervisor_id).change(delete)
 
     # Summaries
 
@@ -580,9 +659,9 @@ class Store:
         Raises summary_differs (same id, other envelope), summary_other_device
         (the id belongs to another phone) or device_gone.
         """
-        with self._summaries(device["supervisor_id"]).transaction() as db:
-            # Checked under this file's lock: revoking or unpairing marks the device first and
-            # then clears its summaries under this lock, so nothing can slip in after the clearing.
+        def put(db):
+            # Checked under this file's lock: revoking or unpairing marks the device first and then
+            # clears its summaries under this lock, so nothing can slip in after the clearing.
             current = self.get_device(device["id"])
             if current is None or current["revoked"] or current["supervisor_id"] != device["supervisor_id"]:
                 raise StoreError("device_gone")
@@ -597,13 +676,14 @@ class Store:
             summaries.insert(Document({"device_id": device["id"], "envelope": envelope,
                                        "received": timestamp(now()), "discussed": False}, doc_id=summary_id))
             return True
+        return self._summaries(device["supervisor_id"]).change(put)
 
     def delete_summary(self, supervisor_id: str, summary_id: str, device_id: str | None = None) -> bool:
         """Delete one summary; return False if it was not there.
 
         With ``device_id``, refuse (summary_other_device) a summary another phone sent.
         """
-        with self._summaries(supervisor_id).transaction() as db:
+        def delete(db):
             summaries = db.table("summaries")
             found = summaries.get(doc_id=summary_id)
             if found is None:
@@ -612,10 +692,11 @@ class Store:
                 raise StoreError("summary_other_device")
             summaries.remove(doc_ids=[summary_id])
             return True
+        return self._summaries(supervisor_id).change(delete)
 
     def mark_discussed(self, supervisor_id: str, summary_id: str, discussed: bool) -> bool:
         """Mark a summary as discussed (or not yet); return False if it is not there."""
-        with self._summaries(supervisor_id).transaction() as db:
+        def mark(db):
             summaries = db.table("summaries")
             found = summaries.get(doc_id=summary_id)
             if found is None:
@@ -623,6 +704,7 @@ class Store:
             if found["discussed"] != discussed:
                 summaries.update({"discussed": discussed}, doc_ids=[summary_id])
             return True
+        return self._summaries(supervisor_id).change(mark)
 
     def summaries_for_supervisor(self, supervisor_id: str) -> list[dict]:
         """Every summary sent to a supervisor (still sealed), newest first."""

@@ -142,7 +142,7 @@ def put_summary(summary_id: str):
     body = read_json(SUMMARY_MAX_BYTES)
     try:
         envelope = parse_envelope(body)
-        get_keyring().unseal(envelope)  # only to refuse what the supervisor could not read
+        get_keyring().unseal(envelope, checked=True)  # only to refuse what the supervisor could not read
     except SealError as exc:
         raise AppError(422, exc.reason, exc.message) from None
     try:

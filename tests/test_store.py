@@ -1,5 +1,6 @@
 """The store: accounts, single-use pairing codes, summaries stored once, files that stay whole."""
 import json
+import threading
 import uuid
 from datetime import timedelta
 
@@ -212,13 +213,51 @@ def test_a_corrupt_file_is_reported_not_treated_as_empty(store, tmp_path):
     assert path.read_text() == '{"summaries": {'
 
 
-def test_a_failed_transaction_writes_nothing(store, tmp_path):
+def test_a_failed_change_writes_nothing(store, tmp_path):
     supervisor, device, _ = paired(store)
     path = tmp_path / "store" / "summaries" / f"{supervisor['id']}.json"
     store.put_summary(device, str(uuid.uuid4()), ENVELOPE)
     before = path.read_bytes()
-    with pytest.raises(RuntimeError), store._summaries(supervisor["id"]).transaction() as db:
+
+    def clear_then_fail(db):
         db.table("summaries").truncate()
         raise RuntimeError("stop")
+    with pytest.raises(RuntimeError):
+        store._summaries(supervisor["id"]).change(clear_then_fail)
     assert path.read_bytes() == before
     assert len(store.summaries_for_supervisor(supervisor["id"])) == 1
+
+
+def test_changes_from_many_threads_share_writes_but_not_failures(store, tmp_path):
+    supervisor, device, _ = paired(store)
+    ids = [str(uuid.uuid4()) for _ in range(40)]
+    store.put_summary(device, ids[0], ENVELOPE)
+    results = {}
+
+    def send(summary_id):
+        try:
+            results[summary_id] = store.put_summary(device, summary_id, {**ENVELOPE, "ct": summary_id})
+        except StoreError as exc:
+            results[summary_id] = exc.reason
+    threads = [threading.Thread(target=send, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results[ids[0]] == "summary_differs"  # refused alone; the others were still written
+    assert all(results[i] is True for i in ids[1:])
+    held = {s["id"]: s for s in Store(tmp_path / "store").summaries_for_supervisor(supervisor["id"])}
+    assert sorted(held) == sorted(ids) and held[ids[0]]["envelope"] == ENVELOPE
+
+
+def test_a_file_written_by_plain_tinydb_is_read(tmp_path):
+    from tinydb import TinyDB
+    with TinyDB(tmp_path / "store" / "accounts.json", create_dirs=True, indent=2) as db:
+        db.table("supervisors").insert({"email": "old@example.org", "name": "Old", "password_hash": None,
+                                        "created": "2025-01-01T00:00:00.000000Z", "setup_hash": None,
+                                        "setup_expires": None})
+    store = Store(tmp_path / "store")
+    assert store.supervisor_by_email("old@example.org")["name"] == "Old"
+    store.create_supervisor("new@example.org", "New")
+    assert {p["email"] for p in Store(tmp_path / "store").list_supervisors()} == {"old@example.org",
+                                                                                   "new@example.org"}

@@ -108,6 +108,8 @@ def test_writer_killed_mid_write_loses_no_acknowledged_summary(tmp_path):
     acks_path = tmp_path / "acks.txt"
     acks_path.touch()
     rng = random.Random(2)
+    path = folder / "summaries" / f"{device['supervisor_id']}.json"
+    mid_write = 0
     for round_number in range(KILLS):
         before = acks_path.stat().st_size
         writer = SPAWN.Process(target=write_until_killed,
@@ -121,9 +123,10 @@ def test_writer_killed_mid_write_loses_no_acknowledged_summary(tmp_path):
         os.kill(writer.pid, signal.SIGKILL)
         writer.join()
         assert writer.exitcode == -signal.SIGKILL
+        mid_write += path.with_name(path.name + ".tmp").exists()  # killed between temp file and replace
 
+    assert mid_write, "no kill landed in the middle of a write"
     acked = [line for line in acks_path.read_text().splitlines() if len(line) == 36]
-    path = folder / "summaries" / f"{device['supervisor_id']}.json"
     on_disk = json.loads(path.read_text())["summaries"]  # still whole JSON
     assert set(acked) <= set(on_disk)
     store = Store(folder)  # loads, and still takes writes
