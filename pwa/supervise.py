@@ -33,6 +33,9 @@ LINK_REFUSALS = {
 def init_app(app) -> None:
     """Add the supervisor pages, CSRF protection for every form, and the /api exemption."""
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a token lasts as long as the sign-in
+    # Referrer-Policy: no-referrer (shell.py) means browsers send no Referer (and Origin: null), so
+    # flask-wtf's HTTPS Referer check would refuse every form; the token and SameSite=Lax guard them.
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", False)
     csrf.init_app(app)
     csrf.exempt(sync.bp)  # the API authenticates with bearer tokens, not cookies
     app.register_blueprint(bp)

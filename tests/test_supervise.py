@@ -115,6 +115,18 @@ def test_signed_in_forms_need_the_csrf_token_too(app, client, auth, paired_devic
     assert paired_device.status().get_json()["summary_ids"] == [summary_id]
 
 
+def test_forms_work_over_https_where_browsers_send_no_referrer(tmp_path):
+    app = create_app({"TESTING": True, "CONTENT": str(MINI_PACK), "SECURE_COOKIES_IN_TESTS": True},
+                     instance_path=tmp_path / "instance")
+    client = app.test_client()
+    AuthActions(app, client).create()
+    page = client.get("/supervise/login", base_url="https://alongside.example.org").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/supervise/login", base_url="https://alongside.example.org", data={
+        "email": "ann@example.org", "password": "a long enough password", "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
 def test_api_is_exempt_from_csrf(paired_device):
     assert paired_device.put(new_id()).status_code == 201
 
