@@ -12,12 +12,13 @@ processes, and its JSON storage rewrites the file in place. So here:
   summaries live in ``summaries/<supervisor id>.json``, so a write costs one
   supervisor's data, not everyone's.
 
-Each file starts with a random generation id that changes with every write. A
-process keeps the last version of each file it parsed or wrote, with each
-document's JSON text: when the id on disk (checked under the lock before every
-modification) is the one it knows, the file need not be parsed again, and
-unchanged documents need not be encoded again. A write then costs little more
-than writing the bytes and two fsyncs.
+Each file holds one document per line and starts with a random generation id
+that changes with every write. Under the lock, before every modification, a
+process reads the file again, unless its id is the one the process last read or
+wrote; it then decodes only the lines it has not seen, and unchanged documents
+keep their JSON text. Changes that threads submit while a write is under way are
+applied together and written once (group commit); each returns only when the
+write that holds it is on disk. So a write costs about the bytes and two fsyncs.
 
 Views never touch TinyDB: they call ``get_store()`` and the methods of ``Store``.
 """
@@ -110,14 +111,15 @@ class CorruptFile(RuntimeError):
 class Snapshot:
     """One version of a store file: its generation id, tables, and each document's line of JSON.
 
-    Never changed once made: threads share it while a writer works on copies.
-    ``lines`` maps table -> doc id -> (document, its line in the file).
+    Never changed once made (``indexes`` is a cache filled on first use): threads
+    share it while a writer works on copies. ``lines`` maps table -> doc id ->
+    (document, its line in the file).
     """
 
     generation: str | None
     tables: dict = field(default_factory=dict)
     lines: dict = field(default_factory=dict)
-    indexes: dict = field(default_factory=dict)  # filled on first use (see StoreFile.index)
+    indexes: dict = field(default_factory=dict)
 
 
 EMPTY = Snapshot(None)
