@@ -32,7 +32,7 @@ def serve(host, port, instance, threads):
         sys.exit(1)
     click.echo(f"Alongside: serving {app.extensions['module'].summary_line()}")
     click.echo(f"Alongside: http://{host}:{port}/  (data in {os.path.abspath(instance)}; Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="alongside", _quiet=True)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="", _quiet=True)
 
 
 @main.group()
