@@ -121,6 +121,13 @@ class Snapshot:
     lines: dict = field(default_factory=dict)
     indexes: dict = field(default_factory=dict)
 
+    def index(self, table: str, key: str) -> dict:
+        """Return {value of ``key``: doc id} for one table, built once per version."""
+        found = self.indexes.get((table, key))
+        if found is None:
+            found = self.indexes[table, key] = {doc[key]: doc_id for doc_id, doc in self.tables.get(table, {}).items()}
+        return found
+
 
 EMPTY = Snapshot(None)
 
@@ -311,31 +318,28 @@ class StoreFile:
         """Return the file as it is on disk now, decoding only what changed since this process saw it."""
         known = self.snapshot
         try:
-            with open(self.path, "rb") as f:
-                match = _HEAD.match(f.read(64))
-                if match and known.generation == match.group(1).decode():
-                    return known
-                f.seek(0)
-                raw = f.read()
+            fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
             return EMPTY
+        try:  # os-level reads: on the hot path every call that lets go of the GIL costs
+            head = os.read(fd, 64)
+            match = _HEAD.match(head)
+            if match and known.generation == match.group(1).decode():
+                return known
+            chunks = [head]
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            raw = b"".join(chunks)
+        finally:
+            os.close(fd)
         snapshot = _parse_lines(raw, known.lines) or _parse_whole(raw, self.path)
         if snapshot.generation:
             self.snapshot = snapshot
         return snapshot
 
-    def index(self, table: str, field: str) -> dict:
-        """Return {value of ``field``: doc id} for a table as it is now, built once per version."""
-        snapshot = self.load()
-        found = snapshot.indexes.get((table, field))
-        if found is None:
-            found = snapshot.indexes[table, field] = {
-                doc[field]: doc_id for doc_id, doc in snapshot.tables.get(table, {}).items()}
-        return found
-
-    def view(self) -> Database:
+    def view(self, snapshot: Snapshot | None = None) -> Database:
         """Return a read-only database of the file as it is now (no lock: writes are atomic)."""
-        storage = AtomicJSONStorage(self, self.load(), writable=False)
+        storage = AtomicJSONStorage(self, snapshot or self.load(), writable=False)
         return Database(storage=lambda: storage)
 
     def change(self, change):
@@ -609,8 +613,9 @@ class Store:
     def device_for_token(self, token: str) -> dict | None:
         """Return the device a bearer token belongs to (revoked ones too), or None."""
         accounts = self._accounts()
-        device_id = accounts.index("devices", "token_hash").get(token_hash(token))
-        return None if device_id is None else self.get_device(device_id)
+        snapshot = accounts.load()
+        device_id = snapshot.index("devices", "token_hash").get(token_hash(token))
+        return None if device_id is None else _record(accounts.view(snapshot).table("devices").get(doc_id=device_id))
 
     def get_device(self, device_id: str) -> dict | None:
         return _record(self._accounts().view().table("devices").get(doc_id=device_id))
