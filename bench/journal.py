@@ -117,7 +117,7 @@ def main():
                 page.evaluate(TIME_UNLOCK, PASSPHRASE)  # warm up
                 pairs = [(page.evaluate(TIME_UNLOCK, PASSPHRASE), page.evaluate(TIME_PBKDF2, PASSPHRASE))
                          for _ in range(args.runs)]  # interleaved, so machine load hits both alike
-                unlock, pbkdf2 = (statistics.median(column) for column in zip(*pairs))
+                unlock, pbkdf2 = (statistics.median(column) for column in zip(*pairs, strict=True))
                 print(f"unlock ({rate}x CPU): {unlock:.0f} ms; PBKDF2 alone {pbkdf2:.0f} ms; "
                       f"ratio {unlock / pbkdf2:.2f}x (target <= 1.3x); decrypting the entries adds {unlock - pbkdf2:.0f} ms")
             times = page.evaluate(TIME_SAVES, args.saves)

@@ -141,7 +141,7 @@ def make_vault(passphrase: str, recovery_code: str, iterations: int = 600_000, r
     kdf = {"name": "PBKDF2", "hash": "SHA-256", "iterations": iterations, "salt": b64(salt or os.urandom(16))}
     slots = []
     for (kind, secret), iv in zip((("passphrase", passphrase), ("recovery", recovery_code)),
-                                  ivs or (os.urandom(12), os.urandom(12))):
+                                  ivs or (os.urandom(12), os.urandom(12)), strict=True):
         wrapped = AESGCM(kek_for(kind, secret, kdf)).encrypt(iv, raw_key, slot_aad(kind))
         slots.append({"kind": kind, "iv": b64(iv), "wrapped": b64(wrapped)})
     return {"v": 1, "kdf": kdf, "slots": slots}, raw_key

@@ -8,7 +8,7 @@ import yaml
 
 from pwa import create_app
 from pwa.cli import main as cli_main
-from pwa.content import FIELD_TYPES, BLOCK_TYPES, PackError, load_pack, render_markdown
+from pwa.content import BLOCK_TYPES, FIELD_TYPES, PackError, load_pack, render_markdown
 
 from .conftest import MINI_PACK
 

@@ -69,7 +69,9 @@ def test_service_worker_is_never_cached_and_served_at_root_scope(client):
 
 def test_version_changes_when_the_content_changes(tmp_path):
     import shutil
+
     from pwa import create_app
+
     from .conftest import MINI_PACK
     pack = tmp_path / "pack"
     shutil.copytree(MINI_PACK, pack)

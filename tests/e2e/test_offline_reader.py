@@ -1,5 +1,4 @@
 """A worker who opened the app once can read every section with no signal."""
-import re
 
 from axe_playwright_python.sync_playwright import Axe
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .conftest import PASSPHRASE, REAL_PACK, create_journal, journal, unlock_in_page, wait_offline_ready
+from .conftest import REAL_PACK, create_journal, journal, unlock_in_page, wait_offline_ready
 
 PRIVATE = "PRIVATE-ANSWER-7f3a"  # typed into the journal; must never leave the phone
 NOTE = "I want to talk about how Louise's calls leave me drained"
