@@ -1,6 +1,7 @@
-"""The `alongside` command: serve the app, check a content pack, and (later) admin jobs."""
+"""The `alongside` command: serve the app, check a content pack, supervisors, journal backups."""
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -123,6 +124,24 @@ def _setup_link(store, supervisor_id: str, base_url: str) -> None:
         click.echo("Put your server's address in front of it (or give it with --base-url).")
 
 
+@contextmanager
+def _store_for(instance):
+    """Yield the store of the instance folder, inside an app context."""
+    from .store import get_store
+    with _app_for(instance).app_context():
+        yield get_store()
+
+
+def _existing_supervisor(store, email: str) -> dict:
+    """Return the supervisor with this email, or stop with a message saying there is none."""
+    person = store.supervisor_by_email(email)
+    if person is None:
+        click.echo(f"There is no supervisor with the email {email}. See them with: alongside supervisor list",
+                   err=True)
+        sys.exit(1)
+    return person
+
+
 @supervisor.command("add")
 @click.argument("email")
 @click.option("--name", required=True, help="Their name, as supervisees will see it.")
@@ -132,7 +151,7 @@ def _setup_link(store, supervisor_id: str, base_url: str) -> None:
 @instance_option
 def supervisor_add(email, name, setup_link, base_url, instance):
     """Add a supervisor account for EMAIL."""
-    from .store import get_store, password_problem
+    from .store import password_problem
     email, name = email.strip(), name.strip()
     if email.count("@") != 1 or any(c.isspace() for c in email) or len(email) > 254:
         click.echo(f"{email!r} does not look like an email address.", err=True)
@@ -140,9 +159,7 @@ def supervisor_add(email, name, setup_link, base_url, instance):
     if not 1 <= len(name) <= 80:
         click.echo("Give a name of 1 to 80 characters with --name.", err=True)
         sys.exit(2)
-    app = _app_for(instance)
-    with app.app_context():
-        store = get_store()
+    with _store_for(instance) as store:
         if store.supervisor_by_email(email):
             click.echo(f"There is already a supervisor with the email {email}.", err=True)
             sys.exit(1)
@@ -169,14 +186,8 @@ def supervisor_add(email, name, setup_link, base_url, instance):
 @instance_option
 def supervisor_link(email, base_url, instance):
     """Print a new one-time set-up link for EMAIL (a forgotten password)."""
-    from .store import get_store
-    app = _app_for(instance)
-    with app.app_context():
-        store = get_store()
-        person = store.supervisor_by_email(email)
-        if person is None:
-            click.echo(f"There is no supervisor with the email {email}.", err=True)
-            sys.exit(1)
+    with _store_for(instance) as store:
+        person = _existing_supervisor(store, email)
         _setup_link(store, person["id"], base_url)
 
 
@@ -184,10 +195,8 @@ def supervisor_link(email, base_url, instance):
 @instance_option
 def supervisor_list(instance):
     """List supervisor accounts."""
-    from .store import get_store
-    app = _app_for(instance)
-    with app.app_context():
-        people = get_store().list_supervisors()
+    with _store_for(instance) as store:
+        people = store.list_supervisors()
     if not people:
         click.echo("No supervisors yet. Add one with: alongside supervisor add EMAIL --name NAME")
         return
@@ -203,14 +212,8 @@ def supervisor_list(instance):
 @instance_option
 def supervisor_remove(email, yes, instance):
     """Remove the supervisor EMAIL with their summaries, paired phones and pairing codes."""
-    from .store import get_store
-    app = _app_for(instance)
-    with app.app_context():
-        store = get_store()
-        person = store.supervisor_by_email(email)
-        if person is None:
-            click.echo(f"There is no supervisor with the email {email}.", err=True)
-            sys.exit(1)
+    with _store_for(instance) as store:
+        person = _existing_supervisor(store, email)
         held = len(store.summaries_for_supervisor(person["id"]))
         if not yes:
             click.confirm(f"Remove {person['name']} <{person['email']}> and delete the {held} "
