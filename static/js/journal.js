@@ -6,7 +6,7 @@ import { isEmpty, mount } from "./fields/index.js";
 const SAVE_AFTER_MS = 300;
 const STATUS = "__status"; // "done" once the worker marks the activity done
 const CHANGED = "This question has changed since you answered it — check your answer still fits.";
-const section = document.querySelector("article[data-section]")?.dataset.section;
+let section = ""; // the section on show (ids only, for "Continue where you left off")
 
 const make = (tag, props) => Object.assign(document.createElement(tag), props);
 
@@ -152,12 +152,19 @@ async function offerUnlock() {
   }
 }
 
-const forms = [...document.querySelectorAll("form.activity-form")].map(enhance);
-if (forms.length) {
-  addEventListener("alongside:unlock", unlocked);
-  addEventListener("alongside:lock", locked);
-  addEventListener("pagehide", saveAll);
-  document.addEventListener("visibilitychange", () => document.hidden && saveAll());
+let forms = [];
+
+/** Enhance the activity forms on show (at load, and after softnav.js swaps the page in). */
+export function start() {
+  section = document.querySelector("article[data-section]")?.dataset.section ?? "";
+  forms = [...document.querySelectorAll("form.activity-form")].map(enhance);
+  if (!forms.length) return;
   if (session.isUnlocked()) unlocked();
   else offerUnlock();
 }
+
+addEventListener("alongside:unlock", unlocked);
+addEventListener("alongside:lock", locked);
+addEventListener("alongside:leave", saveAll);
+addEventListener("pagehide", saveAll);
+document.addEventListener("visibilitychange", () => document.hidden && saveAll());

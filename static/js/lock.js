@@ -92,6 +92,7 @@ document.addEventListener("click", (event) => {
   }
 });
 addEventListener("alongside:unlock", () => { lastUse = Date.now(); showState(); readIdleSetting(); });
+addEventListener("alongside:navigated", showState); // softnav.js swapped in a page with its own locked notes
 addEventListener("alongside:lock", () => {
   armIdle();
   showState();

@@ -5,7 +5,7 @@ import * as session from "./session.js";
 const { isEmpty } = session;
 
 const LABELS = { new: "Not started", started: "In progress", done: "Done" };
-const badges = document.querySelectorAll("[data-progress-for]");
+let badges = [];
 
 /** Return {activity id: "started" | "done"} from the journal's answers. */
 export function progressOf(answers) {
@@ -36,10 +36,13 @@ async function showResume(resume) {
   resume.hidden = false;
 }
 
-const resume = document.getElementById("resume");
-if (badges.length) {
-  addEventListener("alongside:unlock", showProgress);
-  addEventListener("alongside:lock", hideProgress);
-  if (session.isUnlocked()) showProgress();
+/** Show progress on the contents page (at load, and after softnav.js swaps it in). */
+export function start() {
+  badges = [...document.querySelectorAll("[data-progress-for]")];
+  const resume = document.getElementById("resume");
+  if (badges.length && session.isUnlocked()) showProgress();
+  if (resume) showResume(resume).catch(() => {});
 }
-if (resume) showResume(resume).catch(() => {});
+
+addEventListener("alongside:unlock", () => badges.length && showProgress());
+addEventListener("alongside:lock", hideProgress);
