@@ -115,6 +115,7 @@ class PWA:
         self.assets: dict[str, Asset] = {}
         self._precache: list[dict] | None = None
         self._bodies: list[tuple[bytes, dict]] = []
+        self._version: str | None = None
         if app is not None:
             self.init_app(app)
 
@@ -192,9 +193,11 @@ class PWA:
 
     def version(self) -> str:
         """Hash of everything the service worker installs, so any change is a new version."""
-        digest = hashlib.sha256(paths.service_worker_source().read_bytes())
-        digest.update(json.dumps(self.precache(), sort_keys=True).encode())
-        return digest.hexdigest()[:12]
+        if self._version is None:
+            digest = hashlib.sha256(paths.service_worker_source().read_bytes())
+            digest.update(json.dumps(self.precache(), sort_keys=True).encode())
+            self._version = digest.hexdigest()[:12]
+        return self._version
 
 
 @bp.route("/s/<tree>/<path:rel>")
