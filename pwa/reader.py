@@ -84,9 +84,9 @@ def share():
 
 def supervision_scale(module) -> dict | None:
     """The scale question a summary may include (activity 2.13: how openly I can use supervision)."""
-    for activity in module.activities:
-        for spec in activity["fields"]:
-            if spec["type"] == "scale" and activity["id"] == "2.13":
-                return {"activity": activity["id"], "field": spec["id"],
-                        "text": f"{spec['label']} (scale {spec['min']} to {spec['max']})"}
-    return None
+    activity = next((a for a in module.activities if a["id"] == "2.13"), None)
+    spec = next((f for f in activity["fields"] if f["type"] == "scale"), None) if activity else None
+    if spec is None:
+        return None
+    return {"activity": activity["id"], "field": spec["id"],
+            "text": f"{spec['label']} (scale {spec['min']} to {spec['max']})"}
