@@ -1,10 +1,10 @@
 // Seal a summary to the recipient's public key (envelope v1, specified in pwa/seal.py):
 // ephemeral ECDH P-256 -> HKDF-SHA256 (32 zero-byte salt, info "alongside-summary-key:v1:"+kid)
 // -> AES-256-GCM with AAD "alongside-summary:v1:"+kid. Only the recipient's private key opens it.
+import { b64url, unb64 } from "./vault.js";
+
 const subtle = crypto.subtle;
 const utf8 = new TextEncoder();
-const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
-  .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
 /** Seal `summary` ({v:1, display_name?, text, created}); `fixed` ({epk: private JWK, iv}) is for test vectors only. */
 export async function sealSummary(recipientJwk, kid, summary, fixed) {
@@ -20,8 +20,7 @@ export async function sealSummary(recipientJwk, kid, summary, fixed) {
   const key = await subtle.deriveKey(
     { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: utf8.encode(`alongside-summary-key:v1:${kid}`) },
     hkdf, { name: "AES-GCM", length: 256 }, false, ["encrypt"]);
-  const iv = fixed ? Uint8Array.from(atob(fixed.iv.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))
-    : crypto.getRandomValues(new Uint8Array(12));
+  const iv = fixed ? unb64(fixed.iv) : crypto.getRandomValues(new Uint8Array(12));
   const ct = await subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8.encode(`alongside-summary:v1:${kid}`) },
     key, utf8.encode(JSON.stringify(summary)));
   const { x, y } = await subtle.exportKey("jwk", ephemeral.publicKey);

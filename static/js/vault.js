@@ -14,13 +14,15 @@ export function b64(bytes) {
   for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096));
   return btoa(s);
 }
-function unb64(text) {
-  const s = atob(text);
+/** Bytes from base64 or base64url (padding optional). */
+export function unb64(text) {
+  const s = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   const bytes = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
   return bytes;
 }
-export const newId = () => b64(random(16)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
+export const b64url = (bytes) => b64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
+export const newId = () => b64url(random(16));
 export const failure = (code, message) => Object.assign(new Error(message), { code });
 
 /** 24 characters of Crockford base32 (120 bits) in 6 groups of 4. */
