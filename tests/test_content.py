@@ -144,3 +144,12 @@ def test_alongside_content_selects_another_pack(tmp_path, monkeypatch):
 def click_run(args):
     from click.testing import CliRunner
     return CliRunner().invoke(cli_main, args)
+
+
+def test_serve_refuses_an_invalid_pack_and_lists_the_problems(tmp_path, monkeypatch):
+    pack = copy_pack(tmp_path)
+    edit_yaml(pack / "sections/first.yaml", lambda d: field(d, "name").update(type="slider"))
+    monkeypatch.setenv("ALONGSIDE_CONTENT", str(pack))
+    result = click_run(["serve", "--instance", str(tmp_path / "instance"), "--port", "1"])
+    assert result.exit_code == 1
+    assert "field name: unknown field type 'slider'" in result.output

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from .conftest import REAL_PACK, create_journal, journal, unlock_in_page, wait_offline_ready
 
@@ -198,3 +199,13 @@ def test_axe_finds_no_violations_on_share_preview_and_supervisor_pages(server, s
     supervisor.goto(server.url + "/supervise/login")
     results = axe.run(supervisor)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_an_empty_summary_is_refused_with_a_message(server, supervisor, page):
+    page.goto(server.url + "/share")
+    create_journal(page)
+    pair(page, make_pairing_code(supervisor))
+    page.get_by_role("button", name="Check and preview").click()
+    alert = page.locator("[data-compose-error]")
+    expect(alert).to_have_text("Choose something to include, or write a note, first.")
+    assert page.locator("[data-preview]").is_hidden()
