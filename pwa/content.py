@@ -22,6 +22,9 @@ ACTIVITY_ID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 BLOCK_TYPES = ("prose", "quote", "list", "table", "case", "reading", "activity")
 FIELD_TYPES = ("text", "longtext", "list", "pairs", "choose", "scale", "drawing")
 MAX_ROWS = 20
+LINK_SCHEMES = ("http", "https", "mailto", "tel")
+# A Markdown link's target, inline `[text](scheme:...)` or autolink `<scheme:...>`, when it names a scheme.
+LINK_TARGET = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*):|<([A-Za-z][A-Za-z0-9+.-]*):[^>\s]*>")
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
 
@@ -44,14 +47,41 @@ class PackError(Exception):
         super().__init__("\n".join(problems))
 
 
+READING_KEYS = ("text", "items", "title", "intro", "caption", "columns", "rows", "note", "prompt", "example",
+                "heading", "part", "person", "speaker")
+
+
+def reading_words(blocks: list[dict], lists: dict[str, dict]) -> int:
+    """Count the words a worker reads in these blocks (activity fields are answered, not read)."""
+    def words(value) -> int:
+        if isinstance(value, (list, tuple)):
+            return sum(words(v) for v in value)
+        return len(str(value).split()) if isinstance(value, (str, int, float)) else 0
+    total = 0
+    for block in blocks:
+        total += sum(words(block.get(key)) for key in READING_KEYS)
+        if block.get("list") in lists:
+            total += words(lists[block["list"]]["items"])
+    return total
+
+
+def anchors_of(block: dict) -> list[str]:
+    """Return the element ids a block puts on the page (its heading, case or activity)."""
+    found = [block["anchor"]] if block.get("anchor") else []
+    if block["type"] == "case" and block.get("id"):
+        found.append(f"case-{block['id']}")
+    if block["type"] == "activity" and block.get("id"):
+        found.append("activity-" + str(block["id"]).replace(".", "-"))
+    return found
+
+
 @dataclass
-class Section:
-    id: str
+class Part:
+    """One page of a section: a run of its blocks, numbered from 1."""
+    number: int
     title: str
-    number: str
-    summary: str
     blocks: list[dict]
-    file: str
+    words: int
 
     @property
     def headings(self) -> list[dict]:
@@ -60,6 +90,36 @@ class Section:
     @property
     def activities(self) -> list[dict]:
         return [b for b in self.blocks if b["type"] == "activity"]
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    number: str
+    summary: str
+    blocks: list[dict]
+    file: str
+    parts: list[Part] = field(default_factory=list)
+
+    @property
+    def headings(self) -> list[dict]:
+        return [{"text": b["heading"], "anchor": b["anchor"]} for b in self.blocks if b.get("heading")]
+
+    @property
+    def activities(self) -> list[dict]:
+        return [b for b in self.blocks if b["type"] == "activity"]
+
+    def part(self, number: int) -> Part | None:
+        return self.parts[number - 1] if 1 <= number <= len(self.parts) else None
+
+    def part_of(self, anchor: str) -> Part | None:
+        """Return the part that holds an element id (an activity, case or heading anchor)."""
+        return next((p for p in self.parts for b in p.blocks if anchor in anchors_of(b)), None)
+
+    def anchor_parts(self) -> dict[str, int]:
+        """Map every anchor of the section to the number of the part it is on."""
+        return {a: p.number for p in self.parts for b in p.blocks for a in anchors_of(b)}
 
 
 @dataclass
@@ -79,11 +139,15 @@ class Module:
     def section(self, section_id: str) -> Section | None:
         return self._by_id.get(section_id)
 
-    def neighbours(self, section: Section) -> tuple[Section | None, Section | None]:
-        i = self.sections.index(section)
-        before = self.sections[i - 1] if i > 0 else None
-        after = self.sections[i + 1] if i + 1 < len(self.sections) else None
-        return before, after
+    def pages(self) -> list[tuple[Section, Part]]:
+        """Every page of the module in reading order: (section, part)."""
+        return [(s, p) for s in self.sections for p in s.parts]
+
+    def neighbours(self, section: Section, part: Part | None = None) -> tuple:
+        """Return the (section, part) pages before and after this one (None at either end)."""
+        pages = self.pages()
+        i = pages.index((section, part or section.parts[0]))
+        return (pages[i - 1] if i > 0 else None), (pages[i + 1] if i + 1 < len(pages) else None)
 
     @property
     def activities(self) -> list[dict]:
@@ -94,8 +158,9 @@ class Module:
 
     def summary_line(self) -> str:
         fields = sum(len(a["fields"]) for a in self.activities)
-        return (f"{self.id} {self.version}: {len(self.sections)} sections, "
-                f"{len(self.activities)} activities, {fields} fields")
+        longest = max((p.words for _, p in self.pages()), default=0)
+        return (f"{self.id} {self.version}: {len(self.sections)} sections in {len(self.pages())} pages "
+                f"(longest {longest} words), {len(self.activities)} activities, {fields} fields")
 
 
 class _Checker:
@@ -266,7 +331,25 @@ def _load_section(folder: Path, section_id: str, check: _Checker, lists, ref_ids
         if result is not None:
             checked.append(result)
     return Section(id=section_id, title=title, number=str(data.get("number") or ""),
-                   summary=str(data.get("summary") or ""), blocks=checked, file=label)
+                   summary=str(data.get("summary") or ""), blocks=checked, file=label,
+                   parts=_split_parts(checked, title, label, check, lists))
+
+
+def _split_parts(blocks: list[dict], title: str, label: str, check: _Checker, lists) -> list[Part]:
+    """Split a section's blocks into pages at each block that carries ``part: "Title"``."""
+    marked = [b for b in blocks if "part" in b]
+    for block in marked:
+        if not isinstance(block["part"], str) or not block["part"].strip():
+            check.problem(label, f"'part' must be a title (text), not {block['part']!r}")
+    if marked and blocks and "part" not in blocks[0]:
+        check.problem(label, "the first block must carry 'part' too, since later blocks split the section into parts")
+    runs: list[list[dict]] = []
+    for block in blocks:
+        if not runs or ("part" in block and block is not blocks[0]):
+            runs.append([])
+        runs[-1].append(block)
+    return [Part(number=n, title=str(run[0].get("part") or title), blocks=run, words=reading_words(run, lists))
+            for n, run in enumerate(runs, 1)]
 
 
 def _check_block(block, where: str, check: _Checker, lists, ref_ids, ids) -> dict | None:
@@ -287,6 +370,8 @@ def _check_block(block, where: str, check: _Checker, lists, ref_ids, ids) -> dic
         block["anchor"] = anchor
     if block.get("cite") and block["cite"] not in ref_ids:
         check.problem(where, f"cites unknown reference {block['cite']!r}")
+    for scheme in sorted(_link_schemes(block) - set(LINK_SCHEMES)):
+        check.problem(where, f"a link uses '{scheme}:', which is not allowed (use {', '.join(LINK_SCHEMES)} or a path)")
 
     if kind == "prose":
         check.text(block, "text", where)
@@ -330,6 +415,17 @@ def _check_block(block, where: str, check: _Checker, lists, ref_ids, ids) -> dic
     elif kind == "activity":
         _check_activity(block, where, check, lists, ids)
     return block
+
+
+def _link_schemes(value) -> set[str]:
+    """Return the lower-cased schemes of every Markdown link in a block's text, however deep."""
+    if isinstance(value, dict):
+        return set().union(*map(_link_schemes, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(_link_schemes, value))
+    if isinstance(value, str):
+        return {(a or b).lower() for a, b in LINK_TARGET.findall(value)}
+    return set()
 
 
 def _check_activity(block: dict, where: str, check: _Checker, lists, ids) -> None:

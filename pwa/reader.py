@@ -1,5 +1,5 @@
 """The module reader: contents page and one server-rendered page per section."""
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, redirect, render_template
 
 from . import paths
 from .content import load_pack, render_inline, render_markdown
@@ -40,6 +40,23 @@ def activity_anchor(activity_id: str) -> str:
     return anchor_for(activity_id)
 
 
+@bp.app_template_global()
+def page_url(section, part=None) -> str:
+    """Return a page's path: /section/<id> for its first part, /section/<id>/<n> for the rest."""
+    number = part.number if part else 1
+    return f"/section/{section.id}" + (f"/{number}" if number > 1 else "")
+
+
+@bp.app_template_global()
+def anchor_url(anchor: str, here=None) -> str:
+    """Return a link to an element id anywhere in the module: '#id' when it is on the page `here`."""
+    for section in current_app.extensions["module"].sections:
+        part = section.part_of(anchor)
+        if part:
+            return f"#{anchor}" if part is here else f"{page_url(section, part)}#{anchor}"
+    return f"#{anchor}"
+
+
 @bp.route("/")
 def home():
     """Contents: every section with its activities."""
@@ -47,14 +64,18 @@ def home():
 
 
 @bp.route("/section/<section_id>")
-def section(section_id: str):
-    """One section of the module, readable without JavaScript."""
+@bp.route("/section/<section_id>/<int:number>")
+def section(section_id: str, number: int | None = None):
+    """One page (part) of a section of the module, readable without JavaScript."""
     module = current_app.extensions["module"]
     found = module.section(section_id)
-    if found is None:
+    part = found and found.part(1 if number is None else number)
+    if not part:
         abort(404)
-    before, after = module.neighbours(found)
-    return render_template("section.html", module=module, section=found, before=before, after=after)
+    if number == 1:
+        return redirect(page_url(found), 301)
+    before, after = module.neighbours(found, part)
+    return render_template("section.html", module=module, section=found, part=part, before=before, after=after)
 
 
 @bp.route("/journal")

@@ -21,6 +21,7 @@ from flask import Blueprint, Flask, abort, current_app, render_template, request
 from flask_talisman import Talisman
 
 from . import paths
+from .reader import page_url
 from .errors import AppError
 
 TEXT_TYPES = ("text/", "application/javascript", "application/json", "application/manifest+json",
@@ -153,7 +154,7 @@ class PWA:
         module = current_app.extensions["module"]
         urls = [url_for("reader.home"), url_for("shell.offline")]
         urls += [url_for(e) for e in ("reader.journal", "reader.support", "reader.print_journal", "reader.share")]
-        urls += [url_for("reader.section", section_id=s.id) for s in module.sections]
+        urls += [page_url(s, p) for s, p in module.pages()]
         urls += [url_for(endpoint) for endpoint in current_app.config.get("EXTRA_OFFLINE_PAGES", ())]
         return urls
 

@@ -66,7 +66,7 @@ BROKEN = [
     ("sections/second.yaml", lambda d: d["blocks"][1].update(url="ftp://example.org"),
      "block 2 (reading): url 'ftp://example.org' must start with https:// or http://"),
     ("module.yaml", lambda d: d.update(schema=99), "module.yaml: schema 99 is not supported"),
-    ("module.yaml", lambda d: d["sections"].append("third"), "sections/third.yaml: file not found"),
+    ("module.yaml", lambda d: d["sections"].append("fourth"), "sections/fourth.yaml: file not found"),
     ("sections/first.yaml", lambda d: d.update(id="other"),
      "sections/first.yaml: id 'other' does not match the file name 'first'"),
 ]
@@ -116,7 +116,44 @@ def test_markdown_renders_raw_html_as_text():
 def test_content_check_prints_a_summary_line(tmp_path):
     result = click_run(["content", "check", str(MINI_PACK)])
     assert result.exit_code == 0
-    assert result.output.strip() == "mini 0.1.0: 2 sections, 2 activities, 7 fields"
+    assert result.output.strip() == "mini 0.1.0: 3 sections in 4 pages (longest 65 words), 3 activities, 8 fields"
+
+
+def test_a_section_splits_into_parts_at_each_part_title():
+    third = load_pack(MINI_PACK).section("third")
+    assert [(p.number, p.title) for p in third.parts] == [(1, "Reading first"), (2, "Then writing")]
+    assert [a["id"] for a in third.parts[1].activities] == ["1.3"] and not third.parts[0].activities
+    assert third.part_of("activity-1-3") is third.parts[1] and third.part_of("case-sam-3") is third.parts[0]
+    assert third.anchor_parts() == {"a-heading-in-part-one": 1, "case-sam-3": 1, "a-heading-in-part-two": 2,
+                                    "activity-1-3": 2}
+
+
+def test_reading_words_count_what_is_read_not_the_answer_fields():
+    part = load_pack(MINI_PACK).section("third").parts[1]
+    # "Then writing" + "The second part holds an activity." + "Later" + heading (5) + "Write one line."
+    assert part.words == 2 + 6 + 1 + 5 + 3
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["blocks"][0].pop("part"),
+     "sections/third.yaml: the first block must carry 'part' too, since later blocks split the section into parts"),
+    (lambda d: d["blocks"][2].update(part=["a", "list"]), "sections/third.yaml: 'part' must be a title (text)"),
+    (lambda d: d["blocks"][0].update(text="[x](javascript:alert(1)) and <data:text/html,hi>"),
+     "sections/third.yaml: block 1 (prose): a link uses 'data:', which is not allowed"),
+    (lambda d: d["blocks"][3].update(prompt="[x](JavaScript:alert(1))"),
+     "sections/third.yaml: block 4 (activity 1.3): a link uses 'javascript:', which is not allowed"),
+])
+def test_broken_parts_and_unsafe_links_are_refused(tmp_path, change, message):
+    pack = copy_pack(tmp_path)
+    edit_yaml(pack / "sections/third.yaml", change)
+    with pytest.raises(PackError) as raised:
+        load_pack(pack)
+    assert any(problem.startswith(message) for problem in raised.value.problems), raised.value.problems
+
+
+def test_tel_links_are_allowed_and_rendered():
+    assert 'href="tel:+441234567890"' in render_markdown("[call](tel:+441234567890)")
+    assert load_pack(MINI_PACK).section("third")  # its prose links to tel:
 
 
 def test_content_check_exits_non_zero_listing_every_problem(tmp_path):

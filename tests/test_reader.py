@@ -19,7 +19,7 @@ def test_section_page_renders_each_block_type(client):
     assert 'id="case-sam-1"' in first
     assert 'id="things-to-notice"' in first and 'href="#things-to-notice"' in first
     second = client.get("/section/second").get_data(as_text=True)
-    assert 'href="#case-sam-1"' not in first and 'href="#case-sam-1"' in second
+    assert 'href="/section/first#case-sam-1"' in second  # a case continued on another page links there
     assert "needs a connection" in second and 'href="https://example.org/booklet"' in second
     assert "Talk this one over" in second
 
@@ -56,7 +56,7 @@ def test_sections_link_to_their_neighbours(client):
     first = client.get("/section/first").get_data(as_text=True)
     assert 'rel="next" href="/section/second"' in first and 'rel="prev"' not in first
     second = client.get("/section/second").get_data(as_text=True)
-    assert 'rel="prev" href="/section/first"' in second and 'rel="next"' not in second
+    assert 'rel="prev" href="/section/first"' in second and 'rel="next" href="/section/third"' in second
 
 
 def test_pages_have_landmarks_and_a_skip_link(client):
@@ -64,3 +64,37 @@ def test_pages_have_landmarks_and_a_skip_link(client):
     assert '<a class="skip" href="#main">' in html
     assert '<main id="main"' in html and "<header" in html and "<footer" in html and "<nav" in html
     assert html.count("<h1") == 1
+
+
+def test_a_section_in_parts_has_a_page_per_part(client):
+    first = client.get("/section/third").get_data(as_text=True)
+    assert "Part 1 of 2" in first and re.search(r"<h1>Reading first</h1>", first)
+    assert 'aria-current="page">Reading first</a>' in first and 'href="/section/third/2">Then writing</a>' in first
+    assert 'class="activity-form"' not in first and "Sam, a month later" in first
+    assert 'rel="next" href="/section/third/2"' in first and 'rel="prev" href="/section/second"' in first
+    second = client.get("/section/third/2").get_data(as_text=True)
+    assert "Part 2 of 2" in second and 'data-activity="1.3"' in second
+    assert 'rel="prev" href="/section/third"' in second and 'rel="next"' not in second
+    shown = second.split("</details>")[1]  # after the list of parts: this page's own contents
+    assert 'href="#a-heading-in-part-two"' in shown and "a-heading-in-part-one" not in shown
+
+
+def test_the_first_part_maps_every_anchor_of_the_section_to_its_part(client):
+    html = client.get("/section/third").get_data(as_text=True)
+    anchors = re.search(r'data-anchors="([^"]+)"', html).group(1).replace("&#34;", '"')
+    assert '"activity-1-3": 2' in anchors and '"case-sam-3": 1' in anchors
+
+
+def test_part_urls_are_canonical_and_unknown_parts_are_not_found(client):
+    response = client.get("/section/third/1")
+    assert response.status_code == 301 and response.headers["Location"].endswith("/section/third")
+    assert client.get("/section/third/3").status_code == 404
+    assert client.get("/section/third/0").status_code == 404
+    assert client.get("/section/first/2").status_code == 404
+
+
+def test_contents_lists_parts_and_links_each_activity_to_its_part(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<a class="part-link" href="/section/third/2"><span class="part-num">Part 2</span> Then writing</a>' in html
+    assert 'href="/section/third/2#activity-1-3">Activity 1.3: Later</a>' in html
+    assert 'href="/section/second#activity-1-2"' in html

@@ -47,6 +47,7 @@ def test_service_worker_precaches_every_section_page_and_asset(app, client):
     urls = {entry["url"] for entry in precache}
     module = app.extensions["module"]
     assert {"/", "/offline"} | {f"/section/{s.id}" for s in module.sections} <= urls
+    assert "/section/third/2" in urls  # every part of a section is its own page
     pwa = app.extensions["pwa"]
     assert {pwa.asset_url(rel) for rel in pwa.assets if rel not in MANIFEST_ONLY} <= urls
     assert not {pwa.asset_url(rel) for rel in MANIFEST_ONLY} & urls
