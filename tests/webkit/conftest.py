@@ -204,19 +204,19 @@ class Wire:
 
 @pytest.fixture
 def make_server(tmp_path):
-    """Start a private server behind a Wire: make_server(content=path, copy_content=False).
+    """Start a private server behind a Wire: make_server(content=path, env={...}, copy_content=False).
 
     The browser (the worker's phone) only ever talks to `server.wire.url`; `server.url` is the server's
     own address, another origin: the supervisor's desk, where no service worker of the phone's runs.
     """
     made = []
 
-    def make(content: Path = MINI_PACK, copy_content: bool = False):
+    def make(content: Path = MINI_PACK, env: dict | None = None, copy_content: bool = False):
         if copy_content:
             target = tmp_path / f"pack-{len(made)}"
             shutil.copytree(content, target)
             content = target
-        server = LiveServer(tmp_path / f"instance-{len(made)}", content).start()
+        server = LiveServer(tmp_path / f"instance-{len(made)}", content, env=env).start()
         wire = Wire(server.port)
         server.wire = wire
         made.append(server)
@@ -241,7 +241,11 @@ def wait_until(driver, expression: str, *args, timeout: float = 15, message: str
     try:
         return WebDriverWait(driver, timeout, poll_frequency=0.05).until(check)
     except TimeoutException:
-        raise AssertionError(message or f"timed out after {timeout} s waiting for: {expression}") from None
+        try:
+            seen = driver.execute_script("return location.href + ' shows: ' + document.body.innerText.slice(0, 600)")
+        except Exception as exc:  # the page itself is gone
+            seen = f"(the page could not be read: {exc})"
+        raise AssertionError(f"{message or 'timed out waiting for: ' + expression} (after {timeout} s; {seen})") from None
 
 
 def wait_for_text(driver, text: str, selector: str = "body", timeout: float = 15):
