@@ -81,7 +81,7 @@ def section(section_id: str, number: int | None = None):
 @bp.route("/journal")
 def journal():
     """The journal: set up, unlock, change passphrase, recovery, backup, durability (driven by JS)."""
-    return render_template("journal.html")
+    return render_template("journal.html", first_activity=first_activity(current_app.extensions["module"]))
 
 
 @bp.route("/support")
@@ -101,6 +101,15 @@ def share():
     """Pair with a supervisor, compose a summary, see what waits to be sent (JavaScript-driven)."""
     module = current_app.extensions["module"]
     return render_template("share.html", module=module, scale=supervision_scale(module))
+
+
+def first_activity(module) -> dict:
+    """Where a new journal starts: the module's first activity (or its contents, with none)."""
+    for section, part in module.pages():
+        if part.activities:
+            activity = part.activities[0]
+            return {"url": f"{page_url(section, part)}#{anchor_for(activity['id'])}", "label": f"Activity {activity['id']}"}
+    return {"url": "/", "label": "the module"}
 
 
 def supervision_scale(module) -> dict | None:

@@ -2,7 +2,7 @@
 // from the section pages (precached, so this works offline); answers go in with textContent only.
 import * as session from "./session.js";
 
-const body = document.getElementById("print");
+let body = null; // #print on the page on show
 function make(tag, text, ...children) {
   const el = document.createElement(tag);
   el.textContent = text;
@@ -10,6 +10,7 @@ function make(tag, text, ...children) {
   return el;
 }
 let runs = 0;
+let off = null;
 
 /** An answer as lines of text; pwa/backup.py renders the same way. */
 export function lines(value, max) {
@@ -28,9 +29,10 @@ async function fill() {
   if (body.hidden) return;
   const answers = new Map((await session.loadAnswers()).map((a) => [`${a.activity}|${a.field}`, a.value]));
   for (const part of body.querySelectorAll("[data-src]")) {
-    const page = new DOMParser().parseFromString(await (await fetch(part.dataset.src)).text(), "text/html");
+    const pages = await Promise.all(part.dataset.src.trim().split(/\s+/).map(async (src) => (await fetch(src)).text()));
     if (run !== runs) return;
-    for (const form of page.querySelectorAll("form[data-activity]")) {
+    const forms = pages.flatMap((html) => [...new DOMParser().parseFromString(html, "text/html").querySelectorAll("form[data-activity]")]);
+    for (const form of forms) {
       const id = form.dataset.activity;
       const list = make("dl", "");
       if (answers.get(`${id}|__status`)) list.append(make("dt", "Progress"), make("dd", "Marked done"));
@@ -48,6 +50,16 @@ async function fill() {
   }
   document.getElementById("print-empty").textContent = body.querySelector("article") ? "" : "You have not written anything yet.";
 }
-addEventListener("alongside:unlock", fill);
-addEventListener("alongside:lock", fill);
-document.getElementById("print-now").onclick = () => print();
+export function mount() {
+  off = new AbortController();
+  body = document.getElementById("print");
+  addEventListener("alongside:unlock", fill, { signal: off.signal });
+  addEventListener("alongside:lock", fill, { signal: off.signal });
+  document.getElementById("print-now").addEventListener("click", () => print(), { signal: off.signal });
+  return fill();
+}
+
+export function unmount() {
+  off.abort();
+  runs++; // a fill still fetching pages stops
+}

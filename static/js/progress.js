@@ -29,19 +29,22 @@ async function showResume(resume) {
   const spot = await session.getSetting("resume", null);
   const item = spot && document.querySelector(`li[data-activity="${CSS.escape(spot.activity)}"]`);
   if (!item) return;
-  const title = item.closest(".section-item").querySelector(".section-link").lastChild.textContent.trim();
   const link = Object.assign(document.createElement("a"), {
-    href: item.querySelector("a").href, textContent: `Continue: ${title} — Activity ${spot.activity}` });
+    href: item.querySelector("a").href, textContent: `Continue: ${item.querySelector("a").textContent.trim()}` });
   resume.replaceChildren(link);
   resume.hidden = false;
 }
 
-/** Show progress on the contents page (at load, and after softnav.js swaps it in). */
-export function start() {
+/** Show progress on the contents page (nav.js mounts it on show). */
+export function mount() {
   badges = [...document.querySelectorAll("[data-progress-for]")];
   const resume = document.getElementById("resume");
   if (badges.length && session.isUnlocked()) showProgress();
   if (resume) showResume(resume).catch(() => {});
+}
+
+export function unmount() {
+  badges = [];
 }
 
 addEventListener("alongside:unlock", () => badges.length && showProgress());

@@ -13,6 +13,9 @@ const show = (el, on = true) => { if (el) el.hidden = !on; };
 const OFFLINE = "You are offline. Pairing needs a connection: try again when you have signal.";
 let pairing = null;
 let draft = "";
+let off = null; // aborts this page's window listeners when the navigator leaves it
+const here = () => off && !off.signal.aborted;
+let listening = false;
 
 async function api(method, path, body) {
   let response;
@@ -174,12 +177,26 @@ async function seal() {
     stage("compose");
     await showOutbox();
     await requestSend();
+    confirmSent(id);
   } catch (failure) {
     $("[data-compose-error]").textContent = `Not sent: ${failure.message}`;
     stage("compose");
   } finally {
     button.disabled = false;
   }
+}
+
+/** Say what became of the summary just sealed, where the worker will see it. */
+async function confirmSent(id) {
+  const item = (await outboxAll()).find((i) => i.id === id);
+  const note = $("[data-sent-note]");
+  if (!note || !item) return;
+  note.textContent = item.status === "sent" ? `Sent to ${pairing.supervisorName}. It is the first of your summaries below.`
+    : item.status === "refused" ? `Not accepted: ${item.error}`
+    : "Saved on this phone, ready to go. It will be sent as soon as there is a connection.";
+  note.hidden = false;
+  note.scrollIntoView({ block: "start" });
+  note.focus({ preventScroll: true });
 }
 
 /** Ask the service worker to send later (Background Sync), and try now from the page. */
@@ -198,6 +215,7 @@ const STATUS = {
 };
 
 async function showOutbox() {
+  if (!here()) return;
   const items = (await outboxAll()).sort((a, b) => b.created.localeCompare(a.created));
   const texts = new Map(session.isUnlocked()
     ? (await session.loadAnswers()).filter((a) => a.activity === SHARED).map((a) => [a.field, a.value.text]) : []);
@@ -228,32 +246,45 @@ async function withdraw(item) {
   await requestSend();
 }
 
-export async function start() {
+export async function mount() {
+  off = new AbortController();
+  const { signal } = off;
+  if (!(globalThis.isSecureContext && crypto?.subtle)) {
+    $("[data-insecure-origin]").textContent = location.origin;
+    show($("[data-insecure]"));
+    return all(".share-part").forEach((part) => show(part, false));
+  }
   await showPairing();
   $("#pair-form").addEventListener("submit", pair);
   $("[data-unpair]").addEventListener("click", () => show($("[data-unpair-confirm]")));
   $("[data-unpair-no]").addEventListener("click", () => show($("[data-unpair-confirm]"), false));
   $("[data-unpair-yes]").addEventListener("click", unpair);
   $("#compose-form").addEventListener("submit", check);
+  $("#compose-form").addEventListener("input", () => show($("[data-sent-note]"), false));
   $("[data-check-edit]").addEventListener("click", () => stage("compose"));
   $("[data-check-continue]").addEventListener("click", preview);
   $("[data-preview-edit]").addEventListener("click", () => stage("compose"));
   $("[data-seal]").addEventListener("click", seal);
-  addEventListener("alongside:unlock", () => { showComposer(); showOutbox(); });
+  addEventListener("alongside:unlock", () => { showComposer(); showOutbox(); }, { signal });
   addEventListener("alongside:lock", () => {
     draft = "";
     $("#compose-form").reset();
     $("[data-preview-text]").textContent = "";
     $("[data-check-list]").replaceChildren();
+    show($("[data-sent-note]"), false);
     stage("compose");
     showComposer();
     showOutbox();
-  });
-  onOutboxChange(showOutbox);
-  addEventListener("online", requestSend);
+  }, { signal });
+  if (!listening) onOutboxChange(showOutbox); // once per document: showOutbox does nothing off this page
+  listening = true;
+  addEventListener("online", requestSend, { signal });
   await showComposer();
   await showOutbox();
   if (pairing) await requestSend();
 }
 
-start();
+export function unmount() {
+  off.abort();
+  draft = "";
+}

@@ -2,20 +2,20 @@
 import * as session from "./session.js";
 
 const $ = (id) => document.getElementById(id);
+let off = null;
+let timer = null;
 
 async function showPeople() {
   const open = session.isUnlocked();
   const answer = open && (await session.loadAnswers()).find((a) => a.activity === "2.0" && a.field === "people");
+  if (!off || off.signal.aborted) return; // left the page meanwhile
   const names = [].concat(answer?.value ?? []).filter((n) => n?.trim?.());
   $("people").replaceChildren(...names.map((n) => Object.assign(document.createElement("li"), { textContent: n })));
   $("no-people").hidden = !open || names.length > 0;
 }
-addEventListener("alongside:unlock", showPeople);
-addEventListener("alongside:lock", showPeople);
 
 // Paced breathing, six times 4 s in and 6 s out. The circle is CSS, shown only without reduced motion.
-let timer = null;
-$("breathe").onclick = ({ target }) => {
+function breathe({ target }) {
   const [cue, count, circle] = [$("cue"), $("count"), $("circle")];
   let second = 0;
   const stop = (text = "") => {
@@ -38,4 +38,18 @@ $("breathe").onclick = ({ target }) => {
   target.textContent = "Stop";
   tick();
   timer = setInterval(tick, 1000);
-};
+}
+
+export function mount() {
+  off = new AbortController();
+  addEventListener("alongside:unlock", showPeople, { signal: off.signal });
+  addEventListener("alongside:lock", showPeople, { signal: off.signal });
+  $("breathe").addEventListener("click", breathe, { signal: off.signal });
+  return showPeople();
+}
+
+export function unmount() {
+  off.abort();
+  clearInterval(timer);
+  timer = null;
+}
