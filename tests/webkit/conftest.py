@@ -232,14 +232,16 @@ def make_server(tmp_path):
 
 def wait_until(driver, expression: str, *args, timeout: float = 15, message: str = ""):
     """Wait until a JavaScript expression (arguments: args[0], ...) is truthy in the page; return its value."""
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import JavascriptException, StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
     def check(d):
         return d.execute_script(f"const args = arguments; return ({expression});", *args)
 
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.05).until(check)
+        # A script that runs while the page is being replaced (a reload) fails; the next poll asks again.
+        return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                             ignored_exceptions=(JavascriptException, StaleElementReferenceException)).until(check)
     except TimeoutException:
         try:
             seen = driver.execute_script("return location.href + ' shows: ' + document.body.innerText.slice(0, 600)")
