@@ -4,8 +4,14 @@ const MONTHS = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?
 const CHECKS = [
   ["CHI or NHS number", /\b\d{3}[ -]?\d{3}[ -]?\d{4}\b|\b\d{6}[ -]\d{4}\b/g,
     "A 10-digit number looks like a CHI or NHS number."],
-  ["date", new RegExp(`\\b\\d{1,2}[/.-]\\d{1,2}[/.-](?:\\d{4}|\\d{2})\\b|\\b\\d{1,2}(?:st|nd|rd|th)? (?:${MONTHS}),? (?:19|20)\\d{2}\\b|\\b(?:d\\.?o\\.?b\\.?|date of birth|born on)\\b`, "gi"),
-    "A date (or the words date of birth) could identify someone."],
+  // With or without a year: 01/02/1990, 14/03, 14th March 2024, Tuesday 14 March, March 14th (not 2.15: activity ids).
+  ["date", new RegExp([
+    "\\b\\d{1,2}[/.-]\\d{1,2}[/.-](?:\\d{4}|\\d{2})\\b",
+    `\\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,? )?\\d{1,2}(?:st|nd|rd|th)?(?: of)? (?:${MONTHS})\\b(?:,? (?:19|20)\\d{2}\\b)?`,
+    `\\b(?:${MONTHS}) \\d{1,2}(?:st|nd|rd|th)?\\b(?:,? (?:19|20)\\d{2}\\b)?`,
+    "\\b\\d{1,2}/\\d{1,2}\\b",
+    "\\b(?:d\\.?o\\.?b\\.?|date of birth|born on)\\b",
+  ].join("|"), "gi"), "A date (or the words date of birth) could identify someone."],
   ["bed or room", /\b(?:bed|room|bay)\s*(?:no\.?|number)?\s*\d+[a-z]?\b/gi,
     "A bed, bay or room number points to one person."],
   ["name with a title", /\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z][A-Za-z'’-]+/g,

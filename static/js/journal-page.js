@@ -64,11 +64,11 @@ function offerNext(justMade) {
   other.href = go.dataset.first;
 }
 
-async function opened(justMade = false) {
+async function opened(justMade = false, focus = true) {
   if ($("code").textContent) return;
   const recovered = session.unlockedWith() === "recovery";
   offerNext(justMade);
-  show("open", recovered ? $("h-pass") : $("h-ready"));
+  show("open", !focus ? null : recovered ? $("h-pass") : $("h-ready"));
   $("recovered").hidden = !recovered;
   $("current").hidden = recovered;
   $("c-old").required = !recovered;
@@ -109,7 +109,7 @@ export async function mount() {
   }, { signal });
   addEventListener("alongside:unlock", () => opened(), { signal });
   addEventListener("alongside:lock", () => show("locked"), { signal });
-  if (session.isUnlocked()) return opened();
+  if (session.isUnlocked()) return opened(false, false); // the navigator focuses the page's heading
   const exists = await session.hasJournal();
   $("lost").hidden = exists || !(await session.journalWasLost?.());
   show(exists ? "locked" : "none", null);

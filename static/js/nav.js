@@ -42,6 +42,13 @@ export function movedTo(url) {
   return part ? new URL(`/section/${article.dataset.section}${part > 1 ? `/${part}` : ""}#${id}`, url) : null;
 }
 
+/** Move focus to the page's heading, so a screen reader announces the page on show. */
+function focusHeading() {
+  const heading = main().querySelector("h1");
+  heading?.setAttribute("tabindex", "-1");
+  (heading ?? main()).focus({ preventScroll: true });
+}
+
 /** Put a target fully in view below the sticky header (CSS scroll-margin-top does the offset). */
 function land(url) {
   const target = url.hash && document.getElementById(decodeURIComponent(url.hash.slice(1)));
@@ -73,9 +80,7 @@ async function go(url, how = "push") {
   if (how === "none") key = history.state?.key ?? "";
   else history[how === "push" ? "pushState" : "replaceState"]({ key: (key = newKey()) }, "", url.href);
   here = url.pathname;
-  const heading = main().querySelector("h1");
-  heading?.setAttribute("tabindex", "-1");
-  (heading ?? main()).focus({ preventScroll: true });
+  focusHeading();
   const moved = movedTo(url);
   if (moved) return go(moved, "replace");
   const mounting = mount();
@@ -91,12 +96,14 @@ function onClick(event) {
   if (url.pathname === location.pathname && !url.hash) { // never reload the page on show
     event.preventDefault();
     scrollTo(0, 0);
-    main().querySelector("h1")?.focus({ preventScroll: true });
+    focusHeading();
     return;
   }
-  if (!session.isUnlocked() || url.pathname === location.pathname) return; // locked: load as usual; same page: the browser jumps
+  const moved = url.pathname === location.pathname ? movedTo(url) : url; // same page: the browser jumps, unless it moved
+  if (!moved) return;
   event.preventDefault();
-  go(url).catch(() => { location.href = url.href; });
+  if (!session.isUnlocked()) location.href = moved.href; // locked: load as usual
+  else go(moved).catch(() => { location.href = moved.href; });
 }
 
 function onPopState() {

@@ -172,6 +172,13 @@ def test_de_identification_check_flags_likely_identifiers(server, page):
         return findIdentifiers("Mrs Patel, CHI 0101901234, DOB 01/02/1990, bed 4, and nothing else").map((f) => f.kind);
     }""")
     assert found == ["name with a title", "CHI or NHS number", "date", "date", "bed or room"]
+    dates = page.evaluate("""async () => {
+        const main = document.querySelector("script[type=module][src*='/js/main.js']").src;
+        const { findIdentifiers } = await import(main.replace("/js/main.js", "/js/deidentify.js"));
+        return ["seen on 14/03", "Tuesday 14 March", "the 14th March", "March 14th", "Activity 2.15, Pacing: a note",
+                "she may be tired"].map((text) => findIdentifiers(text).map((f) => f.text));
+    }""")
+    assert dates == [["14/03"], ["Tuesday 14 March"], ["14th March"], ["March 14th"], [], []]
 
 
 def test_axe_finds_no_violations_on_share_preview_and_supervisor_pages(server, supervisor, browser):

@@ -1,7 +1,7 @@
 """Reading on while unlocked: the journal stays unlocked from section to section."""
 from playwright.sync_api import expect
 
-from .conftest import create_journal, journal
+from .conftest import PASSPHRASE, create_journal, journal
 
 
 def test_moving_between_sections_while_unlocked_keeps_the_journal_open(make_server, page):
@@ -11,7 +11,7 @@ def test_moving_between_sections_while_unlocked_keeps_the_journal_open(make_serv
     page.evaluate("window.__sameDocument = true")
     page.locator("#f-1-1-name").fill("written on the first page")
 
-    page.get_by_role("link", name="Next Second steps").click()
+    page.get_by_role("link", name="Next section Second steps").click()
     expect(page.locator("h1")).to_contain_text("Second steps")
     assert page.url == server.url + "/section/second"
     assert page.evaluate("window.__sameDocument") is True, "a new document loaded: the key would be gone"
@@ -35,5 +35,61 @@ def test_moving_between_sections_while_unlocked_keeps_the_journal_open(make_serv
     journal(page, "lock")
     expect(page.locator("#f-1-1-name")).to_have_value("")
     with page.expect_navigation():
-        page.get_by_role("link", name="Next Second steps").click()
+        page.get_by_role("link", name="Next section Second steps").click()
     assert page.evaluate("window.__sameDocument") is None, "locked, links load pages as usual"
+
+
+def test_a_link_to_the_page_on_show_never_reloads_it(make_server, page):
+    server = make_server()
+    page.goto(server.url + "/")
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_role("navigation", name="App").get_by_role("link", name="Contents").click()
+    page.get_by_role("link", name="Alongside").click()  # the logo, on the contents page too
+    expect(page.locator("h1")).to_be_focused()
+    assert page.evaluate("window.__sameDocument") is True, "locked or not, the page on show is not loaded again"
+
+
+def test_every_worker_page_opens_in_the_same_document_while_unlocked(make_server, page):
+    server = make_server()
+    page.goto(server.url + "/section/third")
+    create_journal(page)
+    page.evaluate("window.__sameDocument = true")
+    bar = page.get_by_role("navigation", name="App")
+    for name, heading, path, title in [("Journal", "Your journal", "/journal", "Your journal"),
+                                       ("Support", "Support", "/support", "Support"),
+                                       ("Share", "Share with my supervisor", "/share", "Share with my supervisor"),
+                                       ("Contents", "Mini test pack", "/", "Mini")]:
+        bar.get_by_role("link", name=name).click()
+        expect(page.locator("h1")).to_have_text(heading)
+        expect(page.locator("h1")).to_be_focused()
+        assert page.url == server.url + path
+        expect(bar.get_by_role("link", name=name)).to_have_attribute("aria-current", "page")
+        assert page.title() == f"{title} · Alongside"
+    page.get_by_role("link", name="Part 2 Then writing").click()
+    expect(page.locator(".part-of")).to_have_text("Part 2 of 2")
+    page.go_back()
+    expect(page.locator("h1")).to_have_text("Mini test pack")
+    page.go_forward()
+    expect(page.locator("#f-1-3-line")).to_be_enabled()
+    assert page.evaluate("window.__sameDocument") is True
+    assert page.evaluate("window.__sameDocument") is True
+    assert journal(page, "isUnlocked") is True
+
+
+def test_an_old_link_to_an_activity_lands_on_it_in_its_part(make_server, page):
+    server = make_server()
+    page.goto(server.url + "/section/third#activity-1-3")  # before the section was split, 1.3 was on this page
+    page.wait_for_url(server.url + "/section/third/2#activity-1-3")
+    expect(page.locator("#activity-1-3")).to_be_in_viewport()
+    create_journal(page)
+    page.goto(server.url + "/")  # a new document: locked
+    assert journal(page, "unlock", PASSPHRASE) is True
+    page.evaluate("window.__sameDocument = true")
+    page.evaluate("""() => { const a = document.createElement('a'); a.href = '/section/third#case-sam-3';
+        document.getElementById('main').append(a); a.click(); }""")
+    page.wait_for_url(server.url + "/section/third#case-sam-3")
+    page.evaluate("""() => { const a = document.createElement('a'); a.href = '/section/third#activity-1-3';
+        document.getElementById('main').append(a); a.click(); }""")
+    page.wait_for_url(server.url + "/section/third/2#activity-1-3")
+    expect(page.locator("#f-1-3-line")).to_be_enabled()
+    assert page.evaluate("window.__sameDocument") is True
