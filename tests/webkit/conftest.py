@@ -22,6 +22,11 @@ import pytest
 
 from tests.e2e.live import MINI_PACK, REAL_PACK, LiveServer  # noqa: F401
 
+try:
+    from selenium.webdriver.common.by import By
+except ImportError:  # an environment from before selenium joined [test]: webkit_programs says what to do
+    By = None
+
 INSTALL = "apt-get install -y webkit2gtk-driver xvfb"
 PASSPHRASE = "kettle on the night shift"
 # The worker's phone is set to US English, as many are: the app must still say what a UK ward expects.
@@ -54,8 +59,9 @@ def webkit_tools() -> dict:
 def webkit_programs():
     tools = webkit_tools()
     missing = [name for name, path in tools.items() if not path]
-    if missing:
-        message = f"WebKit not installed ({', '.join(missing)} missing): {INSTALL}"
+    message = f"WebKit not installed ({', '.join(missing)} missing): {INSTALL}" if missing \
+        else "Selenium not installed: pip install -e '.[test]'" if By is None else ""
+    if message:
         if in_ci():
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
@@ -298,8 +304,6 @@ def fill(element, text: str):
 
 def set_up_journal(driver, base: str, passphrase: str = PASSPHRASE) -> str:
     """Set up a journal on /journal as a new worker does; return the recovery code it showed once."""
-    from selenium.webdriver.common.by import By
-
     driver.get(base + "/journal")
     wait_until(driver, "!document.querySelector('#setup').closest('section').hidden")
     fill(driver.find_element(By.ID, "s-new"), passphrase)
@@ -315,8 +319,6 @@ def set_up_journal(driver, base: str, passphrase: str = PASSPHRASE) -> str:
 
 def unlock_in_page(driver, secret: str = PASSPHRASE):
     """After a page load: the first visible locked note's Unlock opens lock.js's dialog; type and unlock."""
-    from selenium.webdriver.common.by import By
-
     unlock = wait_until(driver, """[...document.querySelectorAll('[data-locked-note]')]
         .filter((note) => note.offsetParent !== null)
         .flatMap((note) => [...note.querySelectorAll('button, a')])

@@ -4,11 +4,18 @@ import json
 import re
 import secrets
 
-from selenium.webdriver.common.action_chains import ActionChains
-from selenium.webdriver.common.by import By
-
-from .conftest import (click, dump_storage, fill, into_view, journal, set_up_journal, unlock_in_page, wait_for_text,
-                       wait_offline_ready, wait_until)
+from .conftest import (
+    By,
+    click,
+    dump_storage,
+    fill,
+    into_view,
+    journal,
+    set_up_journal,
+    unlock_in_page,
+    wait_offline_ready,
+    wait_until,
+)
 
 
 def wait_saved(driver, activity):
@@ -21,6 +28,8 @@ def wait_saved(driver, activity):
 
 
 def draw_stroke(driver, canvas):
+    from selenium.webdriver.common.action_chains import ActionChains
+
     into_view(canvas)
     width, height = canvas.size["width"], canvas.size["height"]
     actions = ActionChains(driver, duration=0)

@@ -1,9 +1,8 @@
 """On WebKit: a night shift. The worker unlocks once, then reads on through every page of the module and
 visits the journal, support, share and print pages by the app's own links, without being asked for the
 passphrase again: while unlocked the worker's pages are one document, so the key in page memory survives."""
-from selenium.webdriver.common.by import By
 
-from .conftest import PASSPHRASE, REAL_PACK, click, journal, unlock_in_page, wait_offline_ready, wait_until
+from .conftest import PASSPHRASE, REAL_PACK, By, click, journal, unlock_in_page, wait_offline_ready, wait_until
 
 
 def follow(driver, link, path):

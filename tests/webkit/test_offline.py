@@ -4,10 +4,18 @@ import urllib.request
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
-from selenium.webdriver.common.by import By
-
-from .conftest import (PASSPHRASE, REAL_PACK, click, fill, journal, unlock_in_page, wait_for_text, wait_offline_ready,
-                       wait_until)
+from .conftest import (
+    PASSPHRASE,
+    REAL_PACK,
+    By,
+    click,
+    fill,
+    journal,
+    unlock_in_page,
+    wait_for_text,
+    wait_offline_ready,
+    wait_until,
+)
 
 PEOPLE = ["Morag on nights", "Dev", "Aunt Sìne"]
 

@@ -5,10 +5,19 @@ import subprocess
 import sys
 
 import pytest
-from selenium.webdriver.common.by import By
 
-from .conftest import (PASSPHRASE, REAL_PACK, click, fill, journal, unlock_in_page, wait_for_text, wait_offline_ready,
-                       wait_until)
+from .conftest import (
+    PASSPHRASE,
+    REAL_PACK,
+    By,
+    click,
+    fill,
+    journal,
+    unlock_in_page,
+    wait_for_text,
+    wait_offline_ready,
+    wait_until,
+)
 
 PRIVATE = "PRIVATE-ANSWER-7f3a"  # typed into the journal; must never leave the phone
 NOTE = "I want to talk about how Louise's calls leave me drained"
@@ -102,7 +111,7 @@ def test_summary_written_with_the_server_down_reaches_the_supervisor_exactly_as_
     except AssertionError:
         puts = [line for line in server.wire.sent().splitlines() if line.startswith(("PUT ", "GET / ", "GET /share "))]
         outbox = driver.execute_script("return document.querySelector('[data-outbox]')?.innerText")
-        raise AssertionError(f"not sent once the server was back; the outbox says {outbox!r}; the phone sent {puts}")
+        raise AssertionError(f"not sent once the server was back; the outbox says {outbox!r}; the phone sent {puts}") from None
 
     driver.switch_to.window(desk)
     driver.refresh()

@@ -1,8 +1,17 @@
 """On WebKit: after the content pack changes on the server, the phone shows "Update available"; nothing
 reloads until the worker taps Reload, and what they had written is still there afterwards."""
-from selenium.webdriver.common.by import By
 
-from .conftest import PASSPHRASE, click, fill, journal, unlock_in_page, wait_for_text, wait_offline_ready, wait_until
+from .conftest import (
+    PASSPHRASE,
+    By,
+    click,
+    fill,
+    journal,
+    unlock_in_page,
+    wait_for_text,
+    wait_offline_ready,
+    wait_until,
+)
 
 
 def test_update_available_after_a_pack_change_and_nothing_is_lost(browser, make_server):
