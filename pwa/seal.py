@@ -53,6 +53,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -77,8 +78,10 @@ ENVELOPE_MEMBERS = {"v", "kid", "epk", "iv", "ct"}
 SUMMARY_MEMBERS = {"v", "display_name", "text", "created"}
 KEY_FOLDER = "summary-keys"
 
-_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
-_KID = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")  # matched whole (fullmatch): "$" would let a final newline through
+_KID = re.compile(r"[A-Za-z0-9_-]{43}")
+# Letters that draw nothing (Hangul fillers, the blank braille pattern): a name of only these looks empty.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 class SealError(ValueError):
@@ -96,7 +99,7 @@ def b64url(data: bytes) -> str:
 
 def b64url_decode(text: str, what: str) -> bytes:
     """Decode base64url without padding, refusing anything else."""
-    if not isinstance(text, str) or not _B64URL.match(text) or len(text) % 4 == 1:
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
         raise SealError("bad_envelope", f"'{what}' must be base64url text without padding.")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -168,7 +171,7 @@ def parse_envelope(envelope) -> dict:
         raise SealError("bad_envelope", f"The sealed summary lacks: {', '.join(missing)}.")
     if envelope["v"] != VERSION or isinstance(envelope["v"], bool):
         raise SealError("bad_version", f"This server opens sealed summaries of version {VERSION} only.")
-    if not isinstance(envelope["kid"], str) or not _KID.match(envelope["kid"]):
+    if not isinstance(envelope["kid"], str) or not _KID.fullmatch(envelope["kid"]):
         raise SealError("bad_envelope", "'kid' must be the 43-character key id the server gave at pairing.")
     epk = envelope["epk"]
     public_key_from_jwk(epk)
@@ -220,7 +223,27 @@ def parse_summary(plaintext: bytes) -> dict:
                              or not _is_utf8(name)):
         raise SealError("bad_summary", f"The summary's 'display_name' must be 1 to {DISPLAY_NAME_MAX_CHARS} "
                         "characters.")
+    if name is not None and (problem := display_name_problem(name)):
+        raise SealError("bad_summary", f"The summary's 'display_name' {problem}.")
     return summary
+
+
+def display_name_problem(name: str) -> str | None:
+    """Return why a name cannot be shown plainly to a supervisor, or None.
+
+    A name a person reads must not reorder or hide text (bidi controls, zero-width
+    characters: Unicode category Cf), break lines, or show nothing at all.
+    """
+    categories = [unicodedata.category(c) for c in name]
+    if any(cat in ("Cc", "Cs") for cat in categories):
+        return "may not hold control characters"
+    if any(cat == "Cf" for cat in categories):
+        return "may not hold invisible formatting characters (direction marks, zero-width spaces)"
+    if any(cat in ("Zl", "Zp") for cat in categories):
+        return "may not hold line or paragraph breaks"
+    if not any(cat[0] not in "ZCM" and c not in BLANK_LETTERS for c, cat in zip(name, categories, strict=True)):
+        return "must have at least one visible character"
+    return None
 
 
 def _is_utf8(text: str) -> bool:

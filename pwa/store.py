@@ -20,12 +20,26 @@ keep their JSON text. Changes that threads submit while a write is under way are
 applied together and written once (group commit); each returns only when the
 write that holds it is on disk. So a write costs about the bytes and two fsyncs.
 
+Secret tokens (pairing codes, device tokens, set-up links) are stored only as
+HMAC-SHA256 under a key kept beside the files (``token_key``, mode 0600): a
+leaked accounts file does not give away the 8-character pairing codes. Files
+written before that hold plain SHA-256; those are still found, and a device's
+is rewritten as an HMAC the next time the device is seen.
+
+A document that lacks a field this module writes is named in the log once and
+treated as absent, except a damaged summary: its supervisor still sees (and can
+delete) it. A write the disk refuses raises ``StoreUnavailable`` and leaves no
+temp file behind.
+
 Views never touch TinyDB: they call ``get_store()`` and the methods of ``Store``.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
+import hmac
 import json
+import logging
 import os
 import re
 import secrets
@@ -52,7 +66,17 @@ _HEAD = re.compile(rb'^\{"_generation":"([0-9a-f]{32})"')
 _HEAD_LINE = re.compile(rb'^\{"_generation":"([0-9a-f]{32})",?$')
 _TABLE_LINE = re.compile(rb'^"([A-Za-z0-9_]+)":\{$')
 _DOC_LINE = re.compile(rb'^"([^"\\]*)":\{')
-_SUPERVISOR_ID = re.compile(r"^[0-9a-f]{16}$")
+_SUPERVISOR_ID = re.compile(r"[0-9a-f]{16}")  # matched whole (fullmatch)
+TOKEN_KEY = "token_key"
+log = logging.getLogger(__name__)
+
+# The fields (and their types) every document of a table must have; other documents are damaged.
+FIELDS = {
+    "supervisors": {"email": str, "name": str},
+    "devices": {"supervisor_id": str, "display_name": str, "token_hash": str, "paired": str},
+    "pairing_codes": {"supervisor_id": str, "expires": str},
+    "summaries": {"device_id": str, "envelope": dict, "received": str, "discussed": bool},
+}
 
 
 def now() -> datetime:
@@ -69,8 +93,8 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def token_hash(token: str) -> str:
-    """Return the SHA-256 (hex) under which a secret token is stored."""
+def legacy_token_hash(token: str) -> str:
+    """Return the plain SHA-256 (hex) under which files written before HMAC keys hold a token."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -107,6 +131,14 @@ class CorruptFile(RuntimeError):
     """A store file that is not the JSON this module writes."""
 
 
+class StoreUnavailable(RuntimeError):
+    """The disk refused a read or write (full, read-only, failing); nothing was changed."""
+
+    def __init__(self, path: Path, exc: OSError):
+        super().__init__(f"{path}: {exc.strerror or exc}")
+        self.path, self.full = path, exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One version of a store file: its generation id, tables, and each document's line of JSON.
@@ -125,7 +157,8 @@ class Snapshot:
         """Return {value of ``key``: doc id} for one table, built once per version."""
         found = self.indexes.get((table, key))
         if found is None:
-            found = self.indexes[table, key] = {doc[key]: doc_id for doc_id, doc in self.tables.get(table, {}).items()}
+            found = self.indexes[table, key] = {doc[key]: doc_id for doc_id, doc in self.tables.get(table, {}).items()
+                                                if isinstance(doc.get(key), str)}
         return found
 
 
@@ -221,12 +254,16 @@ class AtomicJSONStorage(Storage):
         chunks.append(b"\n}\n")
         path = self.store_file.path
         tmp = path.with_name(path.name + ".tmp")  # one writer at a time holds the lock
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.writelines(chunks)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.writelines(chunks)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk must not also keep half a file
+            raise
         _fsync_folder(path.parent)
         self.store_file.snapshot = Snapshot(generation, self.tables, lines)
 
@@ -321,6 +358,8 @@ class StoreFile:
             fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
             return EMPTY
+        except OSError as exc:
+            raise StoreUnavailable(self.path, exc) from exc
         try:  # os-level reads: on the hot path every call that lets go of the GIL costs
             head = os.read(fd, 64)
             match = _HEAD.match(head)
@@ -358,7 +397,10 @@ class StoreFile:
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
                 self._commit(batch)
-        return job.outcome()
+        try:
+            return job.outcome()
+        except OSError as exc:
+            raise StoreUnavailable(self.path, exc) from exc
 
     def _commit(self, batch: list[_Change]) -> None:
         try:
@@ -407,9 +449,69 @@ def _parse_whole(raw: bytes, path: Path) -> Snapshot:
     return Snapshot(generation if isinstance(generation, str) else None, tables)
 
 
+# Fields a document may lack (older files) and the value they then have.
+OPTIONAL = {
+    "supervisors": {"password_hash": None, "setup_hash": None, "setup_expires": None, "session_version": 0},
+    "devices": {"revoked": None},
+    "pairing_codes": {"used": None, "device_id": None},
+    "summaries": {},
+}
+TIMES = ("paired", "expires", "received")
+
+
 def _record(doc: Document | None) -> dict | None:
     """Return a stored document as a plain dict with its key as ``id``."""
     return None if doc is None else dict(doc, id=doc.doc_id)
+
+
+def damage(doc: dict, table: str) -> str | None:
+    """Say what a stored document lacks of what this module writes, or None if it is whole."""
+    for name, kind in FIELDS[table].items():
+        value = doc.get(name)
+        if not isinstance(value, kind):
+            return f"'{name}' is missing or not {kind.__name__}"
+        if name in TIMES and _time_or_none(value) is None:
+            return f"'{name}' is not a time"
+    return None
+
+
+def _time_or_none(text) -> datetime | None:
+    try:
+        moment = parse_time(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _expired(text) -> bool:
+    """True if a stored expiry time has passed (or cannot be read)."""
+    moment = _time_or_none(text)
+    return moment is None or moment <= now()
+
+
+def _token_key(path: Path) -> bytes:
+    """Read the key token hashes are made with, making it (mode 0600) on first use."""
+    if not path.exists():
+        tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.link(tmp, path)  # another process may have made it meanwhile: the first one wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    try:
+        key = bytes.fromhex(path.read_text().strip())
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise CorruptFile(f"{path} is not a key this server made; restore it from a backup "
+                          "(without it, paired phones and unused pairing codes stop working).")
+    return key
 
 
 class Store:
@@ -418,9 +520,11 @@ class Store:
     def __init__(self, folder):
         self.folder = Path(folder)
         (self.folder / SUMMARIES).mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._key = _token_key(self.folder / TOKEN_KEY)
         self._files: dict[Path, StoreFile] = {}
         self._recent: OrderedDict[Path, None] = OrderedDict()
         self._files_lock = threading.Lock()
+        self._reported: set[tuple] = set()
 
     def _file(self, path: Path) -> StoreFile:
         with self._files_lock:
@@ -438,9 +542,36 @@ class Store:
         return self._file(self.folder / ACCOUNTS)
 
     def _summaries(self, supervisor_id: str) -> StoreFile:
-        if not _SUPERVISOR_ID.match(supervisor_id):
+        if not _SUPERVISOR_ID.fullmatch(supervisor_id):
             raise ValueError(f"not a supervisor id: {supervisor_id!r}")
         return self._file(self.folder / SUMMARIES / f"{supervisor_id}.json")
+
+    def token_hash(self, token: str) -> str:
+        """Return the HMAC-SHA256 (hex) under which a secret token is stored."""
+        return hmac.new(self._key, token.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+    def _hashes(self, token: str) -> tuple[str, str]:
+        """The hashes a token may be stored under: this server's HMAC, then the plain SHA-256 of older files."""
+        return self.token_hash(token), legacy_token_hash(token)
+
+    def _whole(self, doc: Document | None, table: str, where_from: str = ACCOUNTS) -> dict | None:
+        """Return a document as a record, optional fields filled in; None (named in the log once) if damaged."""
+        if doc is None:
+            return None
+        problem = damage(doc, table)
+        if problem is None:
+            return {**OPTIONAL[table], **doc, "id": doc.doc_id}
+        self._report(where_from, table, doc.doc_id, problem)
+        return None
+
+    def _report(self, where_from: str, table: str, doc_id: str, problem: str) -> None:
+        with self._files_lock:
+            if (where_from, doc_id, problem) in self._reported:
+                return
+            self._reported.add((where_from, doc_id, problem))
+        treated = "shown to its supervisor as 'could not be shown'" if table == "summaries" else "treated as absent"
+        log.warning("Damaged document in %s: %s %r: %s. It is %s until it is repaired from a backup or deleted.",
+                    self.folder / where_from, table, doc_id, problem, treated)
 
     # Supervisors
 
@@ -455,44 +586,54 @@ class Store:
                 raise StoreError("email_taken")
             supervisor_id = secrets.token_hex(8)
             people.insert(Document({"email": email, "name": name.strip(), "password_hash": password_hash,
-                                    "created": timestamp(now()), "setup_hash": None, "setup_expires": None},
-                                   doc_id=supervisor_id))
-            return _record(people.get(doc_id=supervisor_id))
+                                    "created": timestamp(now()), "setup_hash": None, "setup_expires": None,
+                                    "session_version": 0}, doc_id=supervisor_id))
+            return self._whole(people.get(doc_id=supervisor_id), "supervisors")
         return self._accounts().change(create)
 
     def get_supervisor(self, supervisor_id: str) -> dict | None:
-        return _record(self._accounts().view().table("supervisors").get(doc_id=supervisor_id))
+        return self._whole(self._accounts().view().table("supervisors").get(doc_id=supervisor_id), "supervisors")
 
     def supervisor_by_email(self, email: str) -> dict | None:
         people = self._accounts().view().table("supervisors")
-        return _record(people.get(where("email") == normalise_email(email)))
+        return self._whole(people.get(where("email") == normalise_email(email)), "supervisors")
 
     def list_supervisors(self) -> list[dict]:
         """Every supervisor with how many phones are paired to them, by email."""
         db = self._accounts().view()
-        devices = [d for d in db.table("devices").all() if not d["revoked"]]
-        people = [_record(doc) for doc in db.table("supervisors").all()]
+        devices = [d for d in self._all(db, "devices") if not d["revoked"]]
+        people = self._all(db, "supervisors")
         for person in people:
             person["devices"] = sum(1 for d in devices if d["supervisor_id"] == person["id"])
         return sorted(people, key=lambda p: p["email"])
 
+    def _all(self, db, table: str) -> list[dict]:
+        """Every whole document of an accounts table, as records."""
+        return [record for doc in db.table(table).all() if (record := self._whole(doc, table)) is not None]
+
     def set_password(self, supervisor_id: str, password: str) -> None:
+        """Change a supervisor's password; every session they have ends."""
         self._update_supervisor(supervisor_id, {
             "password_hash": generate_password_hash(password, method="scrypt"),
-            "setup_hash": None, "setup_expires": None})
+            "setup_hash": None, "setup_expires": None}, end_sessions=True)
 
-    def _update_supervisor(self, supervisor_id: str, fields: dict) -> None:
+    def end_sessions(self, supervisor_id: str) -> None:
+        """End every signed-in session of a supervisor (sessions carry the version they began with)."""
+        self._update_supervisor(supervisor_id, {}, end_sessions=True)
+
+    def _update_supervisor(self, supervisor_id: str, fields: dict, end_sessions: bool = False) -> None:
         def update(db):
             people = db.table("supervisors")
-            if people.get(doc_id=supervisor_id) is None:
+            person = people.get(doc_id=supervisor_id)
+            if person is None:
                 raise StoreError("supervisor_gone")
-            people.update(fields, doc_ids=[supervisor_id])
+            people.update(_ending_sessions(person, fields) if end_sessions else fields, doc_ids=[supervisor_id])
         self._accounts().change(update)
 
     def check_login(self, email: str, password: str) -> dict | None:
         """Return the supervisor whose email and password these are, or None."""
         person = self.supervisor_by_email(email)
-        if person is None or not person["password_hash"]:
+        if person is None or not isinstance(person["password_hash"], str):
             check_password_hash(_dummy_hash(), password)  # take as long as a real check
             return None
         return person if check_password_hash(person["password_hash"], password) else None
@@ -500,34 +641,36 @@ class Store:
     def create_setup_link(self, supervisor_id: str, hours: float) -> str:
         """Return a one-time token with which a supervisor sets their password."""
         token = secrets.token_urlsafe(32)
-        self._update_supervisor(supervisor_id, {"setup_hash": token_hash(token),
+        self._update_supervisor(supervisor_id, {"setup_hash": self.token_hash(token),
                                                 "setup_expires": timestamp(now() + timedelta(hours=hours))})
         return token
 
-    def supervisor_for_setup(self, token: str) -> dict:
+    def _setup_person(self, people: Table, token: str) -> Document:
         """Return the supervisor a setup link is for, or raise link_unknown / link_expired."""
-        person = _record(self._accounts().view().table("supervisors").get(
-            where("setup_hash") == token_hash(token)))
-        if person is None:
+        person = next((p for h in self._hashes(token) if (p := people.get(where("setup_hash") == h))), None)
+        if self._whole(person, "supervisors") is None:
             raise StoreError("link_unknown")
-        if parse_time(person["setup_expires"]) <= now():
+        if _expired(person.get("setup_expires")):
             raise StoreError("link_expired")
         return person
 
+    def supervisor_for_setup(self, token: str) -> dict:
+        """Return the supervisor a setup link is for, or raise link_unknown / link_expired."""
+        return self._whole(self._setup_person(self._accounts().view().table("supervisors"), token), "supervisors")
+
     def redeem_setup_link(self, token: str, password: str) -> dict:
-        """Set a supervisor's password through their setup link, which then stops working."""
+        """Set a supervisor's password through their setup link, which then stops working.
+
+        Every session the supervisor had ends: whoever held the old password is signed out.
+        """
         password_hash = generate_password_hash(password, method="scrypt")
 
         def redeem(db):
             people = db.table("supervisors")
-            person = people.get(where("setup_hash") == token_hash(token))
-            if person is None:
-                raise StoreError("link_unknown")
-            if parse_time(person["setup_expires"]) <= now():
-                raise StoreError("link_expired")
-            people.update({"password_hash": password_hash, "setup_hash": None, "setup_expires": None},
-                          doc_ids=[person.doc_id])
-            return _record(people.get(doc_id=person.doc_id))
+            person = self._setup_person(people, token)
+            people.update(_ending_sessions(person, {"password_hash": password_hash, "setup_hash": None,
+                                                    "setup_expires": None}), doc_ids=[person.doc_id])
+            return self._whole(people.get(doc_id=person.doc_id), "supervisors")
         return self._accounts().change(redeem)
 
     def remove_supervisor(self, email: str) -> dict | None:
@@ -561,77 +704,93 @@ class Store:
                 raise StoreError("supervisor_gone")
             codes = db.table("pairing_codes")
             # Codes that ended over a day ago can only ever be refused; keep the file small.
-            codes.remove(where("expires") < timestamp(moment - timedelta(days=1)))
+            cutoff = timestamp(moment - timedelta(days=1))
+            codes.remove(doc_ids=[c.doc_id for c in codes.all() if isinstance(c.get("expires"), str)
+                                  and c["expires"] < cutoff])
             while True:
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-                if codes.get(doc_id=token_hash(code)) is None:
+                if codes.get(doc_id=self.token_hash(code)) is None:
                     break
             codes.insert(Document({"supervisor_id": supervisor_id, "created": timestamp(moment),
                                    "expires": timestamp(expires), "used": None, "device_id": None},
-                                  doc_id=token_hash(code)))
+                                  doc_id=self.token_hash(code)))
             return code
         return self._accounts().change(create), expires
 
     def open_pairing_codes(self, supervisor_id: str) -> list[dict]:
         """The supervisor's codes not yet used or expired (without the codes themselves), soonest first."""
-        moment = timestamp(now())
-        codes = self._accounts().view().table("pairing_codes").search(
-            (where("supervisor_id") == supervisor_id) & where("used").one_of([None]) & (where("expires") > moment))
-        return sorted(({"created": c["created"], "expires": c["expires"]} for c in codes),
+        codes = self._all(self._accounts().view(), "pairing_codes")
+        return sorted(({"created": c.get("created"), "expires": c["expires"]} for c in codes
+                       if c["supervisor_id"] == supervisor_id and not c["used"] and not _expired(c["expires"])),
                       key=lambda c: c["expires"])
 
     def redeem_pairing_code(self, code: str, display_name: str) -> tuple[dict, str, dict]:
         """Pair a phone with a code; return (device, device token, supervisor).
 
         Raises code_unknown, code_used or code_expired. The token is returned once
-        and stored only as its SHA-256.
+        and stored only as its HMAC.
         """
-        key = token_hash(normalise_code(code))
+        keys = self._hashes(normalise_code(code))
         token = secrets.token_urlsafe(32)
 
         def redeem(db):
             codes = db.table("pairing_codes")
-            found = codes.get(doc_id=key)
+            key, found = next(((k, c) for k in keys if (c := codes.get(doc_id=k)) is not None), (None, None))
+            found = self._whole(found, "pairing_codes")
             if found is None:
                 raise StoreError("code_unknown")
             if found["used"]:
                 raise StoreError("code_used")
-            if parse_time(found["expires"]) <= now():
+            if _expired(found["expires"]):
                 raise StoreError("code_expired")
-            person = db.table("supervisors").get(doc_id=found["supervisor_id"])
+            person = self._whole(db.table("supervisors").get(doc_id=found["supervisor_id"]), "supervisors")
             if person is None:
                 raise StoreError("code_unknown")
             device_id = secrets.token_hex(8)
             devices = db.table("devices")
-            devices.insert(Document({"supervisor_id": person.doc_id, "display_name": display_name,
-                                     "token_hash": token_hash(token), "paired": timestamp(now()),
+            devices.insert(Document({"supervisor_id": person["id"], "display_name": display_name,
+                                     "token_hash": self.token_hash(token), "paired": timestamp(now()),
                                      "revoked": None}, doc_id=device_id))
             codes.update({"used": timestamp(now()), "device_id": device_id}, doc_ids=[key])
-            return _record(devices.get(doc_id=device_id)), token, _record(person)
+            return self._whole(devices.get(doc_id=device_id), "devices"), token, person
         return self._accounts().change(redeem)
 
     def device_for_token(self, token: str) -> dict | None:
         """Return the device a bearer token belongs to (revoked ones too), or None."""
         accounts = self._accounts()
         snapshot = accounts.load()
-        device_id = snapshot.index("devices", "token_hash").get(token_hash(token))
-        return None if device_id is None else _record(accounts.view(snapshot).table("devices").get(doc_id=device_id))
+        index = snapshot.index("devices", "token_hash")
+        current, legacy = self._hashes(token)
+        device_id = index.get(current)
+        if device_id is None and (device_id := index.get(legacy)) is not None:
+            self._rehash_device(device_id, legacy, current)
+        return None if device_id is None else self._whole(accounts.view(snapshot).table("devices").get(
+            doc_id=device_id), "devices")
+
+    def _rehash_device(self, device_id: str, legacy: str, current: str) -> None:
+        """Store a device's token as this server's HMAC instead of the plain SHA-256 of older files."""
+        def rehash(db):
+            devices = db.table("devices")
+            device = devices.get(doc_id=device_id)
+            if device is not None and device.get("token_hash") == legacy:
+                devices.update({"token_hash": current}, doc_ids=[device_id])
+        self._accounts().change(rehash)
 
     def get_device(self, device_id: str) -> dict | None:
-        return _record(self._accounts().view().table("devices").get(doc_id=device_id))
+        return self._whole(self._accounts().view().table("devices").get(doc_id=device_id), "devices")
 
     def devices_for_supervisor(self, supervisor_id: str) -> list[dict]:
         """The supervisor's paired (not revoked) devices, oldest pairing first."""
-        devices = self._accounts().view().table("devices").search(
-            (where("supervisor_id") == supervisor_id) & where("revoked").one_of([None]))
-        return sorted((_record(d) for d in devices), key=lambda d: d["paired"])
+        devices = self._all(self._accounts().view(), "devices")
+        return sorted((d for d in devices if d["supervisor_id"] == supervisor_id and not d["revoked"]),
+                      key=lambda d: d["paired"])
 
     def revoke_device(self, supervisor_id: str, device_id: str) -> bool:
         """Stop a supervisee's device: its token stops working and its summaries are deleted."""
         def revoke(db):
             devices = db.table("devices")
             device = devices.get(doc_id=device_id)
-            if device is None or device["supervisor_id"] != supervisor_id or device["revoked"]:
+            if device is None or device.get("supervisor_id") != supervisor_id or device.get("revoked"):
                 return False
             # Kept (revoked) so the phone can be told why it is refused.
             devices.update({"revoked": timestamp(now())}, doc_ids=[device_id])
@@ -660,11 +819,12 @@ class Store:
 
     # Summaries
 
-    def put_summary(self, device: dict, summary_id: str, envelope: dict) -> bool:
+    def put_summary(self, device: dict, summary_id: str, envelope: dict, limit: int | None = None) -> bool:
         """Store a sealed summary once; return True if new, False if this exact one was already stored.
 
         Raises summary_differs (same id, other envelope), summary_other_device
-        (the id belongs to another phone) or device_gone.
+        (the id belongs to another phone), too_many (the device already has
+        ``limit`` summaries stored) or device_gone.
         """
         def put(db):
             # Checked under this file's lock: revoking or unpairing marks the device first and then
@@ -675,11 +835,13 @@ class Store:
             summaries = db.table("summaries")
             found = summaries.get(doc_id=summary_id)
             if found is not None:
-                if found["device_id"] != device["id"]:
+                if found.get("device_id") != device["id"]:
                     raise StoreError("summary_other_device")
-                if found["envelope"] != envelope:
+                if found.get("envelope") != envelope:
                     raise StoreError("summary_differs")
                 return False
+            if limit is not None and summaries.count(where("device_id") == device["id"]) >= limit:
+                raise StoreError("too_many")
             summaries.insert(Document({"device_id": device["id"], "envelope": envelope,
                                        "received": timestamp(now()), "discussed": False}, doc_id=summary_id))
             return True
@@ -695,7 +857,7 @@ class Store:
             found = summaries.get(doc_id=summary_id)
             if found is None:
                 return False
-            if device_id is not None and found["device_id"] != device_id:
+            if device_id is not None and found.get("device_id") != device_id:
                 raise StoreError("summary_other_device")
             summaries.remove(doc_ids=[summary_id])
             return True
@@ -708,20 +870,39 @@ class Store:
             found = summaries.get(doc_id=summary_id)
             if found is None:
                 return False
-            if found["discussed"] != discussed:
+            if found.get("discussed") is not discussed:
                 summaries.update({"discussed": discussed}, doc_ids=[summary_id])
             return True
         return self._summaries(supervisor_id).change(mark)
 
     def summaries_for_supervisor(self, supervisor_id: str) -> list[dict]:
-        """Every summary sent to a supervisor (still sealed), newest first."""
-        summaries = self._summaries(supervisor_id).view().table("summaries").all()
-        return sorted((_record(s) for s in summaries), key=lambda s: s["received"], reverse=True)
+        """Every summary sent to a supervisor (still sealed), newest first.
+
+        A damaged one comes last, with ``damaged`` true and whatever of its
+        ``device_id`` and ``discussed`` could be read, so it can still be deleted.
+        """
+        where_from = f"{SUMMARIES}/{supervisor_id}.json"
+        records = []
+        for doc in self._summaries(supervisor_id).view().table("summaries").all():
+            record = self._whole(doc, "summaries", where_from)
+            if record is None:
+                device_id = doc.get("device_id")
+                record = {"id": doc.doc_id, "device_id": device_id if isinstance(device_id, str) else None,
+                          "envelope": None, "received": "", "discussed": doc.get("discussed") is True}
+            record["damaged"] = record["envelope"] is None
+            records.append(record)
+        return sorted(records, key=lambda s: s["received"], reverse=True)
 
     def summary_ids_for_device(self, device: dict) -> list[str]:
         """The ids of the summaries the server holds from one device."""
         summaries = self._summaries(device["supervisor_id"]).view().table("summaries")
         return sorted(s.doc_id for s in summaries.search(where("device_id") == device["id"]))
+
+
+def _ending_sessions(person: dict, fields: dict) -> dict:
+    """``fields`` with the supervisor's session version moved on, so every earlier session ends."""
+    version = person.get("session_version")
+    return {**fields, "session_version": (version if isinstance(version, int) else 0) + 1}
 
 
 _DUMMY_HASH: list[str] = []

@@ -2,10 +2,16 @@
 
 Server-rendered and usable without JavaScript. Every form carries a CSRF token
 (flask-wtf); sign-in and password set-up are rate-limited. Summaries stay sealed
-in the store and are opened only here, to show them to their supervisor.
+in the store and are opened only here, to show them to their supervisor. A
+session carries its supervisor's session version: signing out, a new password
+or removing the account moves the version on, which ends every session at once.
 """
 import functools
+import ipaddress
+import logging
+import unicodedata
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -18,16 +24,24 @@ from .seal import SealError, get_keyring
 from .store import StoreError, format_code, get_store, parse_time, password_problem, timestamp
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
+log = logging.getLogger(__name__)
 SESSION_HOURS = 12  # sign in again after a working day
 TIME_ZONE = "Europe/London"  # supervisors read times in UK time
+PAGE_SIZE = 10  # summaries per supervisee on the dashboard, and per page of their history
 csrf = CSRFProtect()
 
 CSRF_MESSAGE = ("This form had expired or did not come from this site, so nothing was changed. "
                 "Go back, reload the page and try again.")
+INSECURE_MESSAGE = ("This page was opened over plain http://, so your browser will not keep you signed in. "
+                    "Supervisor pages need the server's secure address, beginning https://. Ask the team that "
+                    "runs Alongside (your IT or training team) for it.")
 LINK_REFUSALS = {
     "link_unknown": (404, "This set-up link is not valid, or has been used. Ask your administrator for a new one."),
     "link_expired": (410, "This set-up link has expired. Ask your administrator for a new one."),
 }
+CANNOT_OPEN = "This summary can no longer be opened: the key it was sealed to has gone from the server."
+NOT_SHOWN = ("This summary could not be shown: what the server holds for it is damaged. "
+             "You can delete it; your supervisee still has their own copy on their phone.")
 
 
 def init_app(app) -> None:
@@ -42,12 +56,27 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(exc):
+        if insecure_context():  # the session cookie was never kept: say why, not "expired"
+            return render_error(400, "insecure", INSECURE_MESSAGE)
         return render_error(400, "csrf", CSRF_MESSAGE)
+
+
+def insecure_context() -> bool:
+    """True when a browser will drop the Secure session cookie: plain http to an address not this computer."""
+    if request.scheme != "http" or not current_app.config["SESSION_COOKIE_SECURE"]:
+        return False
+    host = urlsplit("//" + request.host).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 @bp.before_request
 def load_signed_in_supervisor():
-    """Put the signed-in supervisor in ``g.supervisor`` (None when signed out or timed out)."""
+    """Put the signed-in supervisor in ``g.supervisor`` (None when signed out, timed out or ended)."""
     g.supervisor = None
     supervisor_id, signed_in = session.get("supervisor_id"), session.get("signed_in")
     if not supervisor_id or not signed_in:
@@ -55,7 +84,11 @@ def load_signed_in_supervisor():
     if parse_time(signed_in) + timedelta(hours=SESSION_HOURS) < datetime.now(UTC):
         session.clear()
         return
-    g.supervisor = get_store().get_supervisor(supervisor_id)
+    supervisor = get_store().get_supervisor(supervisor_id)
+    if supervisor is None or session.get("version") != supervisor["session_version"]:
+        session.clear()  # removed, signed out elsewhere, or the password changed
+        return
+    g.supervisor = supervisor
 
 
 @bp.after_request
@@ -78,18 +111,27 @@ def start_session(supervisor: dict) -> None:
     """Begin a fresh session for a supervisor, dropping whatever the old one held."""
     session.clear()
     session["supervisor_id"] = supervisor["id"]
+    session["version"] = supervisor["session_version"]
     session["signed_in"] = timestamp(datetime.now(UTC))
 
 
 @bp.app_template_filter("local_time")
 def local_time(value) -> str:
-    """Format a stored UTC time for a supervisor: 'Thu 1 May 2025, 10:30'."""
-    moment = parse_time(value) if isinstance(value, str) else value
+    """Format a stored UTC time for a supervisor: 'Thu 1 May 2025, 10:30' ('an unknown time' if it is not one)."""
+    return readable_time(value) or "an unknown time"
+
+
+def readable_time(value) -> str | None:
+    """Format a UTC time (text or datetime) in UK time, or return None if it cannot be shown."""
     try:
-        zone = ZoneInfo(TIME_ZONE)
-    except ZoneInfoNotFoundError:  # no tz database on this machine
-        zone = UTC
-    local = moment.astimezone(zone)
+        moment = parse_time(value) if isinstance(value, str) else value
+        try:
+            zone = ZoneInfo(TIME_ZONE)
+        except ZoneInfoNotFoundError:  # no tz database on this machine
+            zone = UTC
+        local = moment.astimezone(zone)
+    except (TypeError, ValueError, AttributeError, OverflowError):  # 0001-01-01 overflows a zone
+        return None
     return f"{local:%a} {local.day} {local:%B %Y, %H:%M}"
 
 
@@ -100,7 +142,7 @@ def login():
     if request.method == "GET":
         if g.supervisor is not None:
             return redirect(url_for("supervise.dashboard"))
-        return render_template("supervise/login.html")
+        return render_template("supervise/login.html", insecure=insecure_context())
     email = request.form.get("email", "")
     supervisor = get_store().check_login(email, request.form.get("password", ""))
     if supervisor is None:
@@ -112,7 +154,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
+    """Sign out, here and in every other browser this supervisor is signed in on."""
+    if g.supervisor is not None:
+        try:
+            get_store().end_sessions(g.supervisor["id"])
+        except StoreError:  # removed meanwhile: nothing left to end
+            pass
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("supervise.login"))
@@ -128,7 +175,8 @@ def setup(token: str):
     except StoreError as exc:
         raise link_refused(exc.reason) from None
     if request.method == "GET":
-        return render_template("supervise/setup.html", supervisor=supervisor, token=token)
+        return render_template("supervise/setup.html", supervisor=supervisor, token=token,
+                               insecure=insecure_context())
     password, again = request.form.get("password", ""), request.form.get("confirm", "")
     error = password_problem(password) or (None if password == again else "The two passwords do not match.")
     if error:
@@ -148,32 +196,107 @@ def link_refused(reason: str) -> AppError:
 
 
 def open_summary(stored: dict) -> dict:
-    """Open a stored summary for display; ``text`` is None if it can no longer be opened."""
-    shown = {"id": stored["id"], "received": stored["received"], "discussed": stored["discussed"],
-             "text": None, "created": None, "display_name": None}
+    """Open a stored summary for display, every time written out; ``problem`` says why it cannot be shown.
+
+    Never fails on what is stored: one bad summary must not take the page (and its Delete button) down.
+    """
+    received = readable_time(stored.get("received"))
+    shown = {"id": stored["id"], "device_id": stored.get("device_id"), "discussed": stored.get("discussed") is True,
+             "text": None, "display_name": None, "problem": None, "when": received or "a time not known",
+             "heading": f"Received {received}" if received else "A shared summary"}
+    if stored.get("damaged"):
+        shown["problem"] = NOT_SHOWN
+        return shown
     try:
         summary = get_keyring().unseal(stored["envelope"])
     except SealError:
+        shown["problem"] = CANNOT_OPEN
         return shown
-    shown.update(text=summary["text"], created=summary["created"], display_name=summary.get("display_name"))
+    except Exception:  # noqa: BLE001 -- shown as "could not be shown"; the log names it
+        log.exception("summary %r could not be opened for display", stored["id"])
+        shown["problem"] = NOT_SHOWN
+        return shown
+    written = readable_time(summary["created"])
+    name = summary.get("display_name")
+    shown.update(text=summary["text"], display_name=name and unicodedata.normalize("NFC", name.strip()))
+    if written:
+        shown["heading"] = f"Written {written}"
     return shown
+
+
+def summaries_by_device(supervisor_id: str) -> dict[str | None, list[dict]]:
+    """The supervisor's stored summaries (still sealed) by device id, newest first."""
+    by_device: dict[str | None, list[dict]] = {}
+    for stored in get_store().summaries_for_supervisor(supervisor_id):
+        by_device.setdefault(stored["device_id"], []).append(stored)
+    return by_device
+
+
+def person(device: dict, summaries: list[dict], page: int = 1) -> dict:
+    """A supervisee with one page of their summaries opened."""
+    pages = max(1, -(-len(summaries) // PAGE_SIZE))
+    shown = summaries[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    return {"device": device, "summaries": [open_summary(s) for s in shown], "count": len(summaries),
+            "waiting": sum(1 for s in summaries if not s["discussed"]), "page": page, "pages": pages}
 
 
 @bp.get("/")
 @login_required
 def dashboard():
-    """Every supervisee with their summaries, newest first."""
+    """Every supervisee with their newest summaries, the supervisee with the newest first."""
     store = get_store()
     supervisor_id = g.supervisor["id"]
-    people = {d["id"]: {"device": d, "summaries": []} for d in store.devices_for_supervisor(supervisor_id)}
-    for stored in store.summaries_for_supervisor(supervisor_id):
-        if stored["device_id"] in people:
-            people[stored["device_id"]]["summaries"].append(open_summary(stored))
-    ordered = sorted(people.values(), key=lambda p: p["device"]["display_name"].casefold())
-    ordered.sort(key=lambda p: p["summaries"][0]["received"] if p["summaries"] else "", reverse=True)
-    return render_template("supervise/dashboard.html", people=ordered,
+    by_device = summaries_by_device(supervisor_id)
+    devices = store.devices_for_supervisor(supervisor_id)
+    people = [person(d, by_device.get(d["id"], [])) for d in devices]
+    people.sort(key=lambda p: p["device"]["display_name"].casefold())
+    people.sort(key=lambda p: max((s["received"] for s in by_device.get(p["device"]["id"], [])), default=""),
+                reverse=True)
+    paired = {d["id"] for d in devices}
+    # Damaged summaries no paired supervisee can be named for: still listed, so they can be deleted.
+    stray = [open_summary(s) for device_id, held in by_device.items() if device_id not in paired
+             for s in held if s["damaged"]]
+    return render_template("supervise/dashboard.html", people=people, stray=stray,
                            codes=store.open_pairing_codes(supervisor_id),
                            code_hours=current_app.config["PAIRING_CODE_HOURS"])
+
+
+@bp.get("/devices/<device_id>")
+@login_required
+def history(device_id: str):
+    """One supervisee's summaries, a page at a time (``?page=2`` is the second newest ten)."""
+    device = paired_device(device_id)
+    summaries = summaries_by_device(g.supervisor["id"]).get(device_id, [])
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= max(1, -(-len(summaries) // PAGE_SIZE)):
+        raise AppError(404, "no_such_page", "There is no such page of summaries. Go back to your summaries.")
+    return render_template("supervise/history.html", person=person(device, summaries, int(page)))
+
+
+def paired_device(device_id: str) -> dict:
+    """Return one of the signed-in supervisor's paired devices, or refuse with 404."""
+    device = next((d for d in get_store().devices_for_supervisor(g.supervisor["id"]) if d["id"] == device_id), None)
+    if device is None:
+        raise AppError(404, "device_gone", "That supervisee is not paired with you. Go back to your summaries.")
+    return device
+
+
+def summary_url(summary_id: str, device_id: str | None, held: list[dict]) -> str:
+    """The address that shows a summary: the dashboard, or the page of its supervisee's history that holds it."""
+    position = next((i for i, s in enumerate(held) if s["id"] == summary_id), 0)
+    page = position // PAGE_SIZE + 1
+    if page == 1 or device_id is None:
+        return url_for("supervise.dashboard", _anchor=f"summary-{summary_id}")
+    return url_for("supervise.history", device_id=device_id, page=page, _anchor=f"summary-{summary_id}")
+
+
+def find_summary(summary_id: str) -> tuple[dict, list[dict]]:
+    """Return one of the signed-in supervisor's stored summaries and its device's others, or refuse with 404."""
+    for held in summaries_by_device(g.supervisor["id"]).values():
+        for stored in held:
+            if stored["id"] == summary_id:
+                return stored, held
+    raise summary_gone()
 
 
 @bp.post("/codes")
@@ -188,22 +311,30 @@ def new_code():
 @bp.post("/summaries/<summary_id>/discussed")
 @login_required
 def mark_discussed(summary_id: str):
-    """Mark a summary as discussed, or as not yet discussed."""
+    """Mark a summary as discussed, or as not yet discussed, and go back to it."""
     discussed = request.form.get("discussed") == "1"
     if not get_store().mark_discussed(g.supervisor["id"], summary_id, discussed):
         raise summary_gone()
     flash("Marked as discussed." if discussed else "Marked as not yet discussed.")
-    return redirect(url_for("supervise.dashboard") + f"#summary-{summary_id}")
+    stored, held = find_summary(summary_id)
+    return redirect(summary_url(summary_id, stored["device_id"], held))
 
 
-@bp.post("/summaries/<summary_id>/delete")
+@bp.route("/summaries/<summary_id>/delete", methods=("GET", "POST"))
 @login_required
 def delete_summary(summary_id: str):
-    """Delete a summary from the server (the supervisee keeps their own journal)."""
+    """Delete a summary from the server after confirming (the supervisee keeps their own journal)."""
+    stored, _ = find_summary(summary_id)
+    devices = {d["id"]: d for d in get_store().devices_for_supervisor(g.supervisor["id"])}
+    device = devices.get(stored["device_id"])
+    back = (url_for("supervise.dashboard", _anchor=f"person-{device['id']}") if device
+            else url_for("supervise.dashboard"))
+    if request.method == "GET":
+        return render_template("supervise/delete.html", summary=open_summary(stored), device=device, back=back)
     if not get_store().delete_summary(g.supervisor["id"], summary_id):
         raise summary_gone()
     flash("Summary deleted.")
-    return redirect(url_for("supervise.dashboard"))
+    return redirect(back)
 
 
 def summary_gone() -> AppError:
@@ -216,11 +347,9 @@ def summary_gone() -> AppError:
 def revoke(device_id: str):
     """Stop sharing with a supervisee: confirm, then their phone's token stops working."""
     store = get_store()
-    device = next((d for d in store.devices_for_supervisor(g.supervisor["id"]) if d["id"] == device_id), None)
-    if device is None:
-        raise AppError(404, "device_gone", "That supervisee is not paired with you. Go back to your summaries.")
+    device = paired_device(device_id)
     if request.method == "GET":
-        held = sum(1 for s in store.summaries_for_supervisor(g.supervisor["id"]) if s["device_id"] == device_id)
+        held = len(summaries_by_device(g.supervisor["id"]).get(device_id, []))
         return render_template("supervise/revoke.html", device=device, held=held)
     store.revoke_device(g.supervisor["id"], device_id)
     flash(f"You have stopped sharing with {device['display_name']}. Their summaries are deleted.")

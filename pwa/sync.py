@@ -15,20 +15,24 @@ on. Phones authenticate with ``Authorization: Bearer <device token>``.
 import json
 import re
 import unicodedata
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, jsonify, request
 
+from . import store as store_module
 from .errors import AppError
 from .limits import limiter
-from .seal import SealError, get_keyring, parse_envelope
-from .store import StoreError, get_store, normalise_code
+from .seal import SealError, display_name_problem, get_keyring, parse_envelope
+from .store import StoreError, get_store, normalise_code, parse_time
 
 bp = Blueprint("sync", __name__, url_prefix="/api")
 
 PAIR_MAX_BYTES = 1024
 SUMMARY_MAX_BYTES = 16 * 1024  # a sealed summary of the longest text (8,000 characters) fits
 DISPLAY_NAME_MAX_CHARS = 40
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+EARLIEST_CREATED = datetime(2020, 1, 1, tzinfo=UTC)  # before Alongside existed: a phone clock gone wrong
+# Matched whole (fullmatch): with re.match, "$" also matches before a final newline.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 PAIRING_REFUSALS = {
     "code_unknown": (404, ("That pairing code was not found. Check it with your supervisor: "
@@ -96,14 +100,25 @@ def current_device() -> dict:
 
 
 def check_summary_id(summary_id: str) -> str:
-    if not _UUID.match(summary_id):
+    """Return a summary id in lower case, or refuse anything but a whole UUID."""
+    if not _UUID.fullmatch(summary_id):
         raise AppError(400, "bad_id", "The summary id in the address must be a UUID, "
                        "like 3b241101-e2bb-4255-8caf-4136c566a962.")
     return summary_id.lower()
 
 
+def check_created(created: str) -> None:
+    """Refuse a summary whose 'created' time is before 2020 or over a day ahead of the server's clock."""
+    moment = parse_time(created)
+    latest = store_module.now() + timedelta(days=1)  # tests move this clock
+    if not EARLIEST_CREATED <= moment <= latest:
+        raise AppError(422, "bad_created", f"This summary says it was written at {created}, which cannot be "
+                       "right: the phone's date or time is wrong. Set the phone's date and time, then write "
+                       "the summary again.")
+
+
 def check_display_name(name) -> str:
-    """Return a display name stripped, or refuse one that is empty, too long or not plain text."""
+    """Return a display name stripped and in NFC, or refuse one that is empty, too long or not plain text."""
     problem = (f"Give a display name of 1 to {DISPLAY_NAME_MAX_CHARS} characters as 'display_name': "
                "a first name or initials is enough.")
     if not isinstance(name, str):
@@ -111,8 +126,13 @@ def check_display_name(name) -> str:
     name = name.strip()
     if not 1 <= len(name) <= DISPLAY_NAME_MAX_CHARS:
         raise AppError(400, "bad_display_name", problem)
-    if any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
-        raise AppError(400, "bad_display_name", "The display name may not hold control characters.")
+    unreadable = display_name_problem(name)
+    if unreadable:
+        raise AppError(400, "bad_display_name", f"The display name {unreadable}. "
+                       "Type a first name or initials in plain letters.")
+    name = unicodedata.normalize("NFC", name)
+    if len(name) > DISPLAY_NAME_MAX_CHARS:
+        raise AppError(400, "bad_display_name", problem)
     return name
 
 
@@ -142,9 +162,10 @@ def put_summary(summary_id: str):
     body = read_json(SUMMARY_MAX_BYTES)
     try:
         envelope = parse_envelope(body)
-        get_keyring().unseal(envelope, checked=True)  # only to refuse what the supervisor could not read
+        summary = get_keyring().unseal(envelope, checked=True)  # to refuse what the supervisor could not read
     except SealError as exc:
         raise AppError(422, exc.reason, exc.message) from None
+    check_created(summary["created"])
     try:
         created = get_store().put_summary(device, summary_id, envelope)
     except StoreError as exc:

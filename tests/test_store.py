@@ -1,4 +1,6 @@
 """The store: accounts, single-use pairing codes, summaries stored once, files that stay whole."""
+import hashlib
+import hmac
 import json
 import threading
 import uuid
@@ -91,9 +93,45 @@ def test_device_token_is_kept_only_as_a_hash(store, tmp_path):
     _, device, token = paired(store)
     assert len(token) >= 43  # 32 random bytes
     accounts = (tmp_path / "store" / "accounts.json").read_text()
-    assert token not in accounts and store_module.token_hash(token) in accounts
+    assert token not in accounts and store.token_hash(token) in accounts
     assert store.device_for_token(token)["id"] == device["id"]
     assert store.device_for_token(token + "x") is None
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_codes_and_tokens_are_kept_as_hmacs_under_a_key_of_this_server(store, tmp_path):
+    supervisor = store.create_supervisor("ann@example.org", "Ann")
+    code, _ = store.create_pairing_code(supervisor["id"], 24)
+    device, token, _ = store.redeem_pairing_code(code, "Sam")
+    link = store.create_setup_link(supervisor["id"], 72)
+    key_file = tmp_path / "store" / "token_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key = bytes.fromhex(key_file.read_text())
+    accounts = (tmp_path / "store" / "accounts.json").read_text()
+    for secret in (code, token, link):
+        assert sha256(secret) not in accounts  # an unsalted hash of an 8-letter code is quickly reversed
+        assert hmac.new(key, secret.encode(), hashlib.sha256).hexdigest() in accounts
+    assert Store(tmp_path / "store").device_for_token(token)["id"] == device["id"]  # the key is kept
+    assert Store(tmp_path / "other").token_hash(token) != store.token_hash(token)
+
+
+def test_tokens_and_codes_hashed_before_hmac_keys_still_work(store, tmp_path):
+    """A file written by the previous version holds plain SHA-256: phones stay paired, then move to HMAC."""
+    supervisor, device, token = paired(store)
+    code, _ = store.create_pairing_code(supervisor["id"], 24)
+    path = tmp_path / "store" / "accounts.json"
+    data = json.loads(path.read_text())
+    data["devices"][device["id"]]["token_hash"] = sha256(token)
+    data["pairing_codes"][sha256(code)] = data["pairing_codes"].pop(store.token_hash(code))
+    path.write_text(json.dumps(data))
+    old = Store(tmp_path / "store")
+    assert old.device_for_token(token)["id"] == device["id"]
+    assert sha256(token) not in path.read_text() and old.token_hash(token) in path.read_text()
+    assert old.device_for_token(token)["id"] == device["id"]
+    assert old.redeem_pairing_code(code, "Jo")[0]["display_name"] == "Jo"
 
 
 def test_summary_is_stored_once(store):

@@ -1,6 +1,8 @@
 """Supervisor pages: sign in, read shared summaries, pair and revoke phones; all without JavaScript."""
+import json
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -289,3 +291,215 @@ def test_supervisor_pages_have_no_inline_script_or_style(client, auth, paired_de
         assert not re.search(r"<script(?![^>]*\bsrc=)", page)
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
         assert '<main id="main"' in page
+
+
+# Hardening (issue #9)
+
+def plant(app, device, summary_id, envelope):
+    """Store a summary straight into the store, as an older server (or a damaged disk) may have left it."""
+    with app.app_context():
+        store = get_store()
+        store.put_summary(store.device_for_token(device.token), summary_id, envelope)
+
+
+def damage_summary(app, supervisor_id, summary_id, drop):
+    """Remove fields from a stored summary, as a hand edit or a bad restore might."""
+    path = Path(app.instance_path) / "store" / "summaries" / f"{supervisor_id}.json"
+    data = json.loads(path.read_text())
+    for name in drop:
+        del data["summaries"][summary_id][name]
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("created", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_a_summary_stored_with_an_impossible_time_cannot_break_the_dashboard(app, client, auth, paired_device,
+                                                                              created):
+    summary_id = new_id()
+    plant(app, paired_device, summary_id, paired_device.seal("From a phone with its clock wrong", created=created))
+    auth.login()
+    response = client.get("/supervise/")
+    assert response.status_code == 200
+    page = page_of(response)
+    assert "From a phone with its clock wrong" in page
+    assert f"/supervise/summaries/{summary_id}/delete" in page
+
+
+@pytest.mark.parametrize("drop", [["envelope"], ["received"], ["device_id"], ["discussed", "received", "envelope"]])
+def test_a_damaged_summary_is_shown_as_such_and_can_still_be_deleted(app, client, auth, paired_device, caplog, drop):
+    good, bad = new_id(), new_id()
+    paired_device.put(good, paired_device.seal("The summary that is fine"))
+    paired_device.put(bad, paired_device.seal("The damaged one"))
+    damage_summary(app, paired_device.supervisor["id"], bad, drop)
+    auth.login()
+    response = client.get("/supervise/")
+    assert response.status_code == 200
+    page = page_of(response)
+    assert "The summary that is fine" in page and "could not be shown" in page
+    assert f"/supervise/summaries/{bad}/delete" in page
+    assert any(bad in r.getMessage() and "Damaged" in r.getMessage() for r in caplog.records)
+    assert auth.post(f"/supervise/summaries/{bad}/delete").status_code == 302
+    assert "could not be shown" not in page_of(client.get("/supervise/"))
+
+
+def test_a_summary_that_fails_to_open_unexpectedly_is_shown_as_such(app, client, auth, paired_device, monkeypatch):
+    summary_id = new_id()
+    paired_device.put(summary_id)
+    auth.login()
+
+    def broken(*args, **kwargs):
+        raise OverflowError("date value out of range")
+    monkeypatch.setattr(app.extensions["keyring"], "unseal", broken)
+    response = client.get("/supervise/")
+    assert response.status_code == 200
+    assert "could not be shown" in page_of(response)
+    assert f"/supervise/summaries/{summary_id}/delete" in page_of(response)
+
+
+def test_a_summary_stored_under_an_id_with_a_newline_can_be_marked_and_deleted(app, client, auth, paired_device):
+    """Before ids were matched whole, PUT /api/summaries/<uuid>%0A stored one; the supervisor can still act on it."""
+    summary_id = new_id() + "\n"
+    plant(app, paired_device, summary_id, paired_device.seal("Stored under a bad id"))
+    auth.login()
+    assert "Stored under a bad id" in page_of(client.get("/supervise/"))
+    response = auth.post(f"/supervise/summaries/{summary_id.strip()}%0A/discussed", {"discussed": "1"})
+    assert response.status_code == 302 and "\n" not in response.headers["Location"]
+    assert auth.post(f"/supervise/summaries/{summary_id.strip()}%0A/delete").status_code == 302
+    assert "Stored under a bad id" not in page_of(client.get("/supervise/"))
+
+
+def test_marking_discussed_returns_to_that_summary(client, auth, paired_device):
+    summary_id = new_id()
+    paired_device.put(summary_id)
+    auth.login()
+    response = auth.post(f"/supervise/summaries/{summary_id}/discussed", {"discussed": "1"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/supervise/#summary-{summary_id}")
+    assert f'id="summary-{summary_id}"' in page_of(client.get("/supervise/"))
+
+
+def test_delete_asks_to_confirm_without_javascript(client, auth, paired_device):
+    summary_id = new_id()
+    paired_device.put(summary_id, paired_device.seal("Keep me until confirmed"))
+    auth.login()
+    dashboard = page_of(client.get("/supervise/"))
+    assert f'<a class="button secondary" href="/supervise/summaries/{summary_id}/delete">Delete' in dashboard
+    assert f'action="/supervise/summaries/{summary_id}/delete"' not in dashboard
+    confirm = client.get(f"/supervise/summaries/{summary_id}/delete")
+    assert confirm.status_code == 200
+    page = page_of(confirm)
+    assert "Delete this summary?" in page and "from Sam" in page and "cannot be undone" in page
+    assert f'action="/supervise/summaries/{summary_id}/delete"' in page and 'name="csrf_token"' in page
+    assert "Keep me until confirmed" in page_of(client.get("/supervise/"))  # looking did not delete it
+    response = auth.post(f"/supervise/summaries/{summary_id}/delete")
+    assert response.status_code == 302 and "#person-" in response.headers["Location"]
+    assert "Summary deleted." in page_of(client.get("/supervise/"))
+    assert client.get(f"/supervise/summaries/{summary_id}/delete").status_code == 404
+
+
+def test_the_dashboard_pages_a_long_history(app, client, auth, paired_device):
+    ids = []
+    for n in range(25):
+        ids.append(new_id())
+        paired_device.put(ids[-1], paired_device.seal(f"Summary number {n:02d}"))
+    auth.login()
+    page = page_of(client.get("/supervise/"))
+    assert "25 summaries, 25 not yet discussed" in page
+    assert page.count('class="shared-item"') == 10 and "Summary number 24" in page and "Summary number 14" not in page
+    device_id = re.search(r'/supervise/devices/([0-9a-f]+)\?page=2', page).group(1)
+    second = page_of(client.get(f"/supervise/devices/{device_id}?page=2"))
+    assert "Summary number 14" in second and "Summary number 05" in second and "Summary number 04" not in second
+    assert "Page 2 of 3" in second and "?page=3" in second and "?page=1" in second
+    assert page_of(client.get(f"/supervise/devices/{device_id}?page=3")).count('class="shared-item"') == 5
+    for bad in ("0", "4", "x", "-1"):
+        assert client.get(f"/supervise/devices/{device_id}?page={bad}").status_code == 404
+    response = auth.post(f"/supervise/summaries/{ids[3]}/discussed", {"discussed": "1"})
+    assert response.headers["Location"].endswith(f"/supervise/devices/{device_id}?page=3#summary-{ids[3]}")
+
+
+def test_another_supervisors_history_is_not_found(app, client, auth):
+    auth.create()
+    bob = auth.create("bob@example.org", "Bob", "bobs long password")
+    to_bob = pair_device(app, client, bob, display_name="Quinn")
+    auth.login()
+    assert client.get(f"/supervise/devices/{get_device_id(app, to_bob)}").status_code == 404
+
+
+# Sessions end when they should
+
+def signed_in_elsewhere(app, email="ann@example.org", password="a long enough password"):
+    """A second browser signed in as the same supervisor."""
+    other = app.test_client()
+    AuthActions(app, other).login(email, password)
+    assert other.get("/supervise/").status_code == 200
+    return other
+
+
+def test_signing_out_ends_every_session_of_that_supervisor(app, client, auth):
+    auth.create()
+    auth.login()
+    token = auth.form_token("/supervise/")
+    with client.session_transaction() as stolen:
+        copied = dict(stolen)
+    elsewhere = signed_in_elsewhere(app)
+    auth.logout()
+    for replay in (lambda: client.get("/supervise/"),
+                   lambda: client.post("/supervise/codes", data={"csrf_token": token})):
+        with client.session_transaction() as session:
+            session.update(copied)  # the old cookie, replayed
+        response = replay()
+        assert response.status_code == 302 and response.headers["Location"].endswith("/supervise/login")
+    assert elsewhere.get("/supervise/").status_code == 302
+
+
+def test_a_new_password_through_a_setup_link_ends_old_sessions(app, client, auth):
+    person = auth.create()
+    elsewhere = signed_in_elsewhere(app)
+    with app.app_context():
+        link = "/supervise/setup/" + get_store().create_setup_link(person["id"], 72)
+    assert elsewhere.get("/supervise/").status_code == 200  # a link alone changes nothing
+    client.post(link, data={"password": "a brand new password", "confirm": "a brand new password",
+                            "csrf_token": auth.form_token(link)})
+    assert client.get("/supervise/").status_code == 200  # the browser that set it is signed in
+    assert elsewhere.get("/supervise/").status_code == 302
+
+
+def test_removing_a_supervisor_ends_their_sessions_even_if_added_again(app, client, auth, runner):
+    auth.create()
+    elsewhere = signed_in_elsewhere(app)
+    with app.app_context():
+        get_store().remove_supervisor("ann@example.org")
+    assert elsewhere.get("/supervise/").status_code == 302
+    auth.create()
+    assert elsewhere.get("/supervise/").status_code == 302
+
+
+# Plain http on a network address: say so, instead of "the form expired"
+
+def secure_cookie_app(tmp_path):
+    return create_app({"TESTING": True, "CONTENT": str(MINI_PACK), "SECURE_COOKIES_IN_TESTS": True},
+                      instance_path=tmp_path / "instance")
+
+
+@pytest.mark.parametrize("base_url", ["http://192.168.1.20:8000", "http://alongside.ward.local"])
+def test_sign_in_over_plain_http_on_the_network_says_https_is_needed(tmp_path, base_url):
+    app = secure_cookie_app(tmp_path)
+    client = app.test_client()
+    page = page_of(client.get("/supervise/login", base_url=base_url))
+    assert "https://" in page and "Ask the team that runs Alongside" in page
+    assert 'name="password"' not in page
+    refused = client.post("/supervise/login", base_url=base_url, data={"email": "a@example.org", "password": "x"})
+    assert refused.status_code == 400 and "https://" in page_of(refused)
+    assert "expired" not in page_of(refused)
+    with app.app_context():
+        store = get_store()
+        person = store.create_supervisor("new@example.org", "Nia")
+        link = "/supervise/setup/" + store.create_setup_link(person["id"], 72)
+    setup = page_of(client.get(link, base_url=base_url))
+    assert "https://" in setup and 'name="password"' not in setup
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost:8000", "http://127.0.0.1:8000", "http://[::1]:8000",
+                                      "https://192.168.1.20"])
+def test_sign_in_on_this_computer_or_over_https_shows_the_form(tmp_path, base_url):
+    page = page_of(secure_cookie_app(tmp_path).test_client().get("/supervise/login", base_url=base_url))
+    assert 'name="password"' in page and "Ask the team that runs Alongside (your IT" not in page

@@ -40,7 +40,8 @@ def test_pairing_gives_a_token_the_supervisor_name_and_the_key_to_seal_to(app, c
 def test_device_token_is_stored_only_as_its_hash(app, paired_device):
     text = (Path(app.instance_path) / "store" / "accounts.json").read_text()
     assert paired_device.token not in text
-    assert store_module.token_hash(paired_device.token) in text
+    with app.app_context():
+        assert get_store().token_hash(paired_device.token) in text
 
 
 @pytest.mark.parametrize("typed", [
@@ -376,3 +377,65 @@ def test_every_api_error_is_json_with_a_message(client):
                      client.get("/api/device", headers={"Authorization": "Bearer x"})):
         body = json.loads(response.get_data())
         assert set(body) == {"error", "message"} and body["message"]
+
+
+# Hardening (issue #9)
+
+@pytest.mark.parametrize("created", ["0001-01-01T00:00:00Z", "2019-12-31T23:59:59.999Z", "9999-12-31T23:59:59Z"])
+def test_a_summary_written_at_an_impossible_time_is_refused(paired_device, created):
+    response = paired_device.put(new_id(), paired_device.seal(created=created))
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "bad_created"
+    assert "date and time" in response.get_json()["message"]
+    assert paired_device.status().get_json()["summary_ids"] == []
+
+
+def test_a_summary_written_up_to_a_day_ahead_of_the_server_is_stored(paired_device):
+    ahead = store_module.timestamp(store_module.now() + timedelta(hours=23))
+    assert paired_device.put(new_id(), paired_device.seal(created=ahead)).status_code == 201
+    too_far = store_module.timestamp(store_module.now() + timedelta(hours=25))
+    assert paired_device.put(new_id(), paired_device.seal(created=too_far)).status_code == 422
+
+
+@pytest.mark.parametrize("suffix", ["%0A", "%0D%0A", "%00", "%20", "x"])
+def test_a_summary_id_is_matched_whole(paired_device, suffix):
+    summary_id = new_id()
+    response = paired_device.client.put(f"/api/summaries/{summary_id}{suffix}", json=paired_device.seal(),
+                                        headers=paired_device.headers)
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_id"
+    assert "UUID" in response.get_json()["message"]
+    assert paired_device.status().get_json()["summary_ids"] == []
+
+
+def test_a_summary_id_is_stored_in_lower_case(paired_device):
+    summary_id, envelope = new_id(), paired_device.seal()
+    assert paired_device.put(summary_id.upper(), envelope).get_json()["id"] == summary_id
+    assert paired_device.status().get_json()["summary_ids"] == [summary_id]
+    assert paired_device.delete(summary_id.upper()).status_code == 204
+    assert paired_device.status().get_json()["summary_ids"] == []
+
+
+@pytest.mark.parametrize("name", ["\u202eevoL\u202c", "Sam\u200b", "\ufeff", "\u200d\u200d", "Sam\u2028Jo",
+                                  "Sam\u2029Jo", "\u3164", "\u0301\u0301", "Sam\u2066"],
+                         ids=["right-to-left override", "zero-width space", "byte order mark", "zero-width joiners",
+                              "line separator", "paragraph separator", "hangul filler", "marks alone", "isolate"])
+def test_display_names_that_hide_or_reorder_text_are_refused(app, client, auth, name):
+    code = make_code(app, auth.create())
+    response = client.post("/api/pair", json={"code": code, "display_name": name})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bad_display_name"
+    assert "plain letters" in response.get_json()["message"]
+
+
+def test_display_name_is_stored_in_nfc(app, client, auth):
+    code = make_code(app, auth.create())
+    response = client.post("/api/pair", json={"code": code, "display_name": "Zoe\u0308"})
+    assert response.status_code == 201
+    device = PairedDevice(client, response.get_json(), supervisor={})
+    assert device.status().get_json()["display_name"] == "Zo\u00eb"
+
+
+def test_a_sealed_display_name_that_hides_text_is_refused(paired_device):
+    response = paired_device.put(new_id(), paired_device.seal(display_name="Sam\u200b"))
+    assert response.status_code == 422 and response.get_json()["error"] == "bad_summary"
+    assert "display_name" in response.get_json()["message"]
