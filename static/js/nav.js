@@ -52,8 +52,21 @@ function focusHeading() {
 /** Put a target fully in view below the sticky header (CSS scroll-margin-top does the offset). */
 function land(url) {
   const target = url.hash && document.getElementById(decodeURIComponent(url.hash.slice(1)));
-  if (target) target.scrollIntoView({ block: "start" });
+  if (target) target.scrollIntoView({ block: "start", behavior: "instant" });
   return target;
+}
+
+/** Land on the target, and again whenever the page above it grows or shrinks while modules fill it
+ * in (controls added, notes reworded), until the worker moves or a moment has passed. */
+function keepLanded(url, ms = 1500) {
+  if (!land(url)) return false;
+  const watch = new AbortController();
+  const observer = new ResizeObserver(() => land(url));
+  const stop = () => { observer.disconnect(); watch.abort(); };
+  observer.observe(main());
+  for (const type of ["pointerdown", "keydown", "wheel", "touchstart"]) addEventListener(type, stop, { capture: true, passive: true, signal: watch.signal });
+  setTimeout(stop, ms);
+  return true;
 }
 
 function linkOf(event) {
@@ -85,9 +98,8 @@ async function go(url, how = "push") {
   if (moved) return go(moved, "replace");
   const mounting = mount();
   fire("alongside:navigated");
-  if (!land(url)) scrollTo(0, scrolls.get(key) ?? 0);
-  await mounting.catch(() => {});
-  land(url); // again, in case the page grew above the target while it mounted
+  if (!keepLanded(url)) scrollTo(0, scrolls.get(key) ?? 0);
+  await mounting;
 }
 
 function onClick(event) {
@@ -115,11 +127,12 @@ function onPopState() {
 /** Mount the first page and take over the worker's links. */
 export function start(pageModules) {
   modules = pageModules;
-  const moved = movedTo(new URL(location.href));
-  if (moved) return location.replace(moved.href);
+  const relocated = movedTo(new URL(location.href));
+  if (relocated) return location.replace(relocated.href);
   key = history.state?.key ?? newKey();
   history.replaceState({ ...history.state, key }, "");
   document.addEventListener("click", onClick);
   addEventListener("popstate", onPopState);
+  keepLanded(new URL(location.href)); // the browser jumped there before the page's module filled it in
   return mount();
 }

@@ -139,3 +139,13 @@ def test_the_same_shift_works_offline_after_the_first_visit(server, supervisor, 
     phone.context.set_offline(True)
     phone.goto(server.url + "/")
     walk_the_shift(phone, offline=True)
+
+
+@pytest.mark.parametrize("activity", ["2.3", "2.9", "2.12", "2.15"])
+def test_a_tapped_activity_lands_below_the_header_when_locked(live_server, phone, activity):
+    phone.goto(live_server.url + "/")
+    with phone.expect_navigation():
+        phone.get_by_role("link", name=re.compile(f"^Activity {re.escape(activity)}:")).tap()
+    assert_lands(phone, f"#activity-{activity.replace('.', '-')}")
+    phone.wait_for_timeout(300)  # nothing inserted later moves it
+    assert_lands(phone, f"#activity-{activity.replace('.', '-')}")
