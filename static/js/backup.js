@@ -26,8 +26,11 @@ export function readBackup(text) {
   return b;
 }
 
-/** Restore a file with its passphrase or recovery code; returns what happened, in words. */
+/** Restore a file with its passphrase or recovery code; returns what happened, in words. Newer means a
+ * later revision of the answer, never a later clock; an answer it replaces stays recoverable on its form. */
 export async function restoreBackup(file, secret) {
   const c = await session.importBackup(readBackup(await file.text()), secret);
-  return `Restored: ${c.added} added, ${c.updated} updated${c.kept ? `, ${c.kept} kept because this phone's copy is newer` : ""}${c.same ? `, ${c.same} already the same` : ""}.`;
+  const replaced = [...new Set(c.replaced.map((r) => (r.activity.startsWith("__") ? "a shared summary" : `activity ${r.activity}`)))];
+  return `Restored: ${c.added} added, ${c.updated} updated${c.kept ? `, ${c.kept} kept because this phone's copy is newer` : ""}${c.same ? `, ${c.same} already the same` : ""}.`
+    + (replaced.length ? ` Replaced on this phone: ${replaced.join(", ")}. Each keeps your earlier answer beside it until you choose which to keep.` : "");
 }

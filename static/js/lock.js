@@ -1,46 +1,86 @@
-// Every page: "Lock now", the idle lock and its warning, the privacy curtain, and the unlock dialog.
+// Every page: "Lock now", the idle lock and its warning, the privacy curtain, the unlock dialog, and
+// word of storage the browser cleared. Idle time is shared by every tab of the app (a tab in use keeps
+// them all open) and measured on the monotonic clock, so a changed wall clock neither locks nor keeps open.
 import * as session from "./session.js";
 
 let idleMs = 300000;
-let lastUse = Date.now();
-let timers = [];
+let last = performance.now(); // last use, in this tab or another
+let hiddenAt = null; // [wall, monotonic] times when hidden: a sleeping phone may stop the monotonic clock
+let timer = 0;
 let exists = false; // a journal is set up on this phone
+const channel = self.BroadcastChannel && new BroadcastChannel("alongside-idle");
 const make = (tag, props) => Object.assign(document.createElement(tag), props);
 const lockButton = make("button", { type: "button", hidden: true, textContent: "Lock now", onclick: () => session.lock() });
-const warning = make("div", { className: "toast", hidden: true });
+const warning = make("div", { className: "toast top", hidden: true });
+const notice = make("div", { className: "toast top", hidden: true });
 const curtain = make("div", { className: "curtain", hidden: true, textContent: "Alongside" });
 warning.setAttribute("role", "alert");
+notice.setAttribute("role", "alert");
 document.getElementById("app-controls")?.append(lockButton);
-document.body.append(warning, curtain);
+document.body.append(warning, notice, curtain);
 
-/** Idle time: setting idleMinutes (1-30, default 5). TEST ONLY: a number idleSeconds overrides it. */
-export async function readIdleSetting() {
-  const seconds = await session.getSetting("idleSeconds");
-  idleMs = seconds > 0 ? seconds * 1000 : Math.min(30, Math.max(1, await session.getSetting("idleMinutes", 5))) * 60000;
-  armIdle();
+/** Show a toast under the sticky header; if that would cover the focused field, low in the visible area. */
+function place(toast) {
+  toast.hidden = false;
+  const field = document.activeElement?.closest("input, textarea, select")?.getBoundingClientRect();
+  const height = toast.offsetHeight;
+  let top = Math.max(0, document.querySelector("header.bar")?.getBoundingClientRect().bottom ?? 0) + 8;
+  if (field && field.top < top + height && field.bottom > top) {
+    const view = self.visualViewport || { offsetTop: 0, height: innerHeight };
+    top = view.offsetTop + view.height - height - 8;
+  }
+  Object.assign(toast.style, { top: `${top}px`, bottom: "auto" });
 }
 
-function armIdle() {
-  timers.forEach(clearTimeout);
-  warning.hidden = true;
-  if (!session.isUnlocked()) return;
+/** Idle time: the setting idleMinutes, 1 to 30 (default 5). */
+export async function readIdleSetting() {
+  idleMs = Math.min(30, Math.max(1, Number(await session.getSetting("idleMinutes", 5)) || 5)) * 60000;
+  arm();
+}
+
+function arm() {
+  clearTimeout(timer);
+  const left = idleMs - (performance.now() - last);
   const warnFor = Math.min(30000, idleMs / 2);
-  timers = [setTimeout(() => {
-    warning.textContent = `Your journal locks in ${warnFor / 1000} seconds. Tap anywhere to keep it open.`;
-    warning.hidden = false;
-  }, idleMs - warnFor), setTimeout(() => session.lock("idle"), idleMs)];
+  if (!session.isUnlocked() || left > warnFor) warning.hidden = true;
+  if (!session.isUnlocked()) return;
+  if (left <= 0) return session.lock("idle");
+  if (left <= warnFor) {
+    warning.textContent = `Your journal locks in ${Math.ceil(left / 1000)} seconds. Tap anywhere to keep it open.`;
+    if (warning.hidden) place(warning);
+  }
+  timer = setTimeout(arm, left > warnFor ? left - warnFor : left);
 }
 
 function used() {
   if (!session.isUnlocked()) return;
-  if (Date.now() - lastUse >= idleMs) return session.lock("idle"); // timers sleep in background tabs
-  if (!warning.hidden || Date.now() - lastUse > 1000) { lastUse = Date.now(); armIdle(); }
+  const now = performance.now();
+  if (now - last >= idleMs) return session.lock("idle"); // timers sleep in background tabs
+  if (!warning.hidden || now - last > 1000) {
+    last = now;
+    channel?.postMessage("used");
+    arm();
+  }
 }
+channel && (channel.onmessage = () => { last = performance.now(); arm(); });
 for (const type of ["pointerdown", "keydown", "input", "wheel"]) addEventListener(type, used, { capture: true, passive: true });
 document.addEventListener("visibilitychange", () => {
   const hidden = document.visibilityState === "hidden";
-  if (!hidden) used();
   curtain.hidden = !hidden;
+  if (hidden) { hiddenAt = [Date.now(), performance.now()]; return; }
+  const slept = hiddenAt ? Date.now() - hiddenAt[0] - (performance.now() - hiddenAt[1]) : 0;
+  if (slept > 0) last -= slept; // the phone slept: count that time too
+  hiddenAt = null;
+  used();
+});
+
+addEventListener("alongside:storage", ({ detail }) => {
+  const close = make("button", { type: "button", className: "secondary", textContent: "OK", onclick: () => { notice.hidden = true; } });
+  notice.replaceChildren(make("span", { textContent: detail.rebuilt
+    ? "This browser deleted Alongside's stored data while your journal was open. Your journal has been rebuilt from this page: nothing is lost. Save a backup file soon, on the Journal page."
+    : "This browser deleted Alongside's stored data, and the journal on this phone with it. If you have a backup file, restore it on the Journal page." }), close);
+  place(notice);
+  showState();
 });
 
 let dialog;
@@ -91,10 +131,10 @@ document.addEventListener("click", (event) => {
     askToUnlock();
   }
 });
-addEventListener("alongside:unlock", () => { lastUse = Date.now(); showState(); readIdleSetting(); });
+addEventListener("alongside:unlock", () => { last = performance.now(); showState(); readIdleSetting(); });
 addEventListener("alongside:navigated", showState); // softnav.js swapped in a page with its own locked notes
 addEventListener("alongside:lock", () => {
-  armIdle();
+  arm();
   showState();
   document.querySelectorAll("[data-plain]").forEach((el) => el.replaceChildren());
   dialog?.close();

@@ -1,9 +1,13 @@
-// Send sealed summaries. Runs in the page (on load, on `online`) and in the service worker
-// (Background Sync, or when the page asks); PUT is idempotent, so both sending at once is safe.
+// Send sealed summaries. Runs in the page (on load, on `online`, and again when a retry is due while
+// the page stays open) and in the service worker (Background Sync, or when the page asks); PUT is
+// idempotent, so both sending at once is safe.
 import { getSetting, outboxAll, outboxDelete, outboxPut } from "./store.js";
 
 const MAX_WAIT_MS = 60 * 60 * 1000;
 const channel = "BroadcastChannel" in self ? new BroadcastChannel("alongside-outbox") : null;
+const listeners = new Set();
+let retry = 0;
+const hhmm = (ms) => new Date(ms).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
 const REFUSED = {
   401: "Your supervisor has ended the pairing, or this phone was unpaired. Pair again to send.",
@@ -33,7 +37,8 @@ async function attempt(item, pairing, now) {
       cache: "no-store",
     });
   } catch (error) {
-    return retryLater(item, now, "No connection yet. It will be sent when there is one.");
+    return retryLater(item, now, (at) => (navigator.onLine
+      ? `Could not reach the server; trying again at ${hhmm(at)}.` : "No connection yet. It will be sent when there is one."));
   }
   if (withdrawing) {
     if (response.ok || response.status === 404 || response.status === 410) return { ...item, status: "withdrawn" };
@@ -41,7 +46,7 @@ async function attempt(item, pairing, now) {
     return { ...item, status: "sent", sentAt: new Date(now).toISOString(), error: "" };
   }
   if (response.status >= 500 || response.status === 429) {
-    return retryLater(item, now, "The server is busy. It will try again shortly.");
+    return retryLater(item, now, (at) => `The server is busy; trying again at ${hhmm(at)}.`);
   }
   const error = await reasonFrom(response);
   return withdrawing ? { ...item, status: "sent", error } : { ...item, status: "refused", error };
@@ -49,8 +54,16 @@ async function attempt(item, pairing, now) {
 
 function retryLater(item, now, note) {
   const attempts = (item.attempts || 0) + 1;
-  const wait = Math.min(MAX_WAIT_MS, 15_000 * 2 ** (attempts - 1));
-  return { ...item, attempts, nextAttempt: now + wait, note };
+  const nextAttempt = now + Math.min(MAX_WAIT_MS, 15_000 * 2 ** (attempts - 1));
+  return { ...item, attempts, nextAttempt, note: note(nextAttempt) };
+}
+
+/** In a page, try again when the next waiting item is due (the service worker has Background Sync). */
+function schedule(items) {
+  if (!self.document) return;
+  clearTimeout(retry);
+  const due = Math.min(...items.filter((i) => i.status === "queued" || i.status === "withdrawing").map((i) => i.nextAttempt || 0));
+  if (due < Infinity) retry = setTimeout(() => sendOutbox().catch(() => {}), Math.max(1000, due - Date.now()));
 }
 
 /** Send every due item; resolve with the number still waiting. */
@@ -60,20 +73,26 @@ export async function sendOutbox({ force = false } = {}) {
   const now = Date.now();
   let waiting = 0;
   let changed = false;
-  for (const item of await outboxAll()) {
+  const items = await outboxAll();
+  for (const [i, item] of items.entries()) {
     if (item.status !== "queued" && item.status !== "withdrawing") continue;
     if (!force && item.nextAttempt && item.nextAttempt > now) { waiting += 1; continue; }
-    const next = await attempt(item, pairing, now);
+    const next = (items[i] = await attempt(item, pairing, now));
     if (next.status === "withdrawn") await outboxDelete(item.id);
     else await outboxPut(next);
     if (next.status === "queued" || next.status === "withdrawing") waiting += 1;
     changed = true;
   }
-  if (changed) channel?.postMessage("changed");
+  if (changed) {
+    channel?.postMessage("changed");
+    listeners.forEach((callback) => callback());
+  }
+  schedule(items);
   return waiting;
 }
 
 /** Ask to be told when the outbox changes (from this page, other tabs or the service worker). */
 export function onOutboxChange(callback) {
   channel?.addEventListener("message", callback);
+  listeners.add(callback);
 }

@@ -86,9 +86,9 @@ export async function rewrap(record, held, passphrase) {
 
 const entryGcm = (id, iv) => gcm(iv, `alongside-entry:v1:${id}`);
 
-export async function sealEntry(key, id, plain) {
-  const iv = random(12);
-  return { id, iv: b64(iv), data: b64(await S.encrypt(entryGcm(id, iv), key, utf8.encode(JSON.stringify(plain)))) };
+/** iv (base64) may be chosen by the caller, so it knows the version tag before encryption finishes. */
+export async function sealEntry(key, id, plain, iv = b64(random(12))) {
+  return { id, iv, data: b64(await S.encrypt(entryGcm(id, iv), key, utf8.encode(JSON.stringify(plain)))) };
 }
 
 export const openEntry = async (key, entry) =>

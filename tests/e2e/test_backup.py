@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from .conftest import PASSPHRASE, create_journal, journal, unlock_in_page
 from .live import ROOT
 
@@ -109,10 +111,8 @@ def test_restoring_into_a_journal_keeps_the_newer_copy_of_each_answer(live_serve
     page.goto(live_server.url + "/journal")
     create_journal(page)
     journal(page, "saveAnswer", {"activity": "2.1", "field": "gender", "value": "this phone, earlier", "revision": 1})
-    page.wait_for_timeout(20)
     journal(mine, "saveAnswer", {"activity": "2.1", "field": "gender", "value": "old phone, newer", "revision": 1})
     journal(mine, "saveAnswer", {"activity": "2.2", "field": "why", "value": "only on the old phone", "revision": 1})
-    page.wait_for_timeout(20)
     journal(page, "saveAnswer", {"activity": "2.1", "field": "age", "value": "this phone, newest", "revision": 1})
     mine.goto(live_server.url + "/journal")
     with mine.expect_download() as download:
@@ -125,7 +125,8 @@ def test_restoring_into_a_journal_keeps_the_newer_copy_of_each_answer(live_serve
     old_phone.close()
 
     open_journal_page(page, live_server.url)
-    assert page.locator("#restore").is_hidden(), "a locked journal cannot take a merge"
+    expect(page.locator("#restore")).to_have_count(1)
+    expect(page.locator("#restore")).to_be_hidden()  # a locked journal cannot take a merge
     page.locator("#unlock").get_by_label("Passphrase or recovery code").fill(PASSPHRASE)
     page.locator("#unlock").get_by_role("button", name="Unlock").click()
     restore(page, file, "not the right one")
@@ -135,6 +136,9 @@ def test_restoring_into_a_journal_keeps_the_newer_copy_of_each_answer(live_serve
     values = {k: a["value"] for k, a in by_slot(journal(page, "loadAnswers")).items()}
     assert values == {("2.1", "gender"): "old phone, newer", ("2.1", "age"): "this phone, newest",
                       ("2.2", "why"): "only on the old phone"}
+    page.get_by_text("Replaced on this phone: activity 2.1.").wait_for()
+    replaced = by_slot(journal(page, "loadAnswers"))[("2.1", "gender")]
+    assert replaced["was"]["value"] == "this phone, earlier", "the replaced answer stays recoverable"
     journal(page, "lock")
     assert journal(page, "unlock", PASSPHRASE) is True, "merging keeps this phone's own passphrase"
 
@@ -154,7 +158,8 @@ def test_print_shows_my_answers_in_module_order(live_server, page):
     for answer in ANSWERS:
         journal(page, "saveAnswer", answer)
     page.reload()
-    assert page.locator("#print").is_hidden()
+    expect(page.locator("#print")).to_have_count(1)
+    expect(page.locator("#print")).to_be_hidden()
     unlock_in_page(page)
     page.locator("#print").get_by_text("7 / 10").wait_for()
     text = page.locator("#print").inner_text()

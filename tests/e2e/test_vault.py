@@ -2,6 +2,8 @@
 import json
 import re
 
+from playwright.sync_api import expect
+
 from .conftest import PASSPHRASE, create_journal, journal
 
 DUMP_STORAGE = """async () => {
@@ -54,7 +56,7 @@ def change_passphrase(page, new, current=None):
 
 def test_first_use_refuses_short_and_common_passphrases_and_says_nobody_can_reset_it(live_server, page):
     journal_page(page, live_server.url)
-    assert "Nobody can reset your passphrase" in page.locator("main").inner_text()
+    assert "Nobody can reset it" in page.locator("main").inner_text()
     alert = page.locator("#setup [role=alert]")
     for weak, reason in [("short one", "at least 10 characters"), ("password123", "anyone would guess"),
                          ("Qwertyuiop", "anyone would guess")]:
@@ -105,7 +107,8 @@ def test_recovery_code_unlocks_then_offers_a_new_passphrase(live_server, page):
     unlock_with(page, code.lower().replace("-", " "))
     page.get_by_text("You unlocked with your recovery code").wait_for()
     assert page.evaluate("document.activeElement.id") == "h-pass"
-    assert page.locator("#change-current").is_hidden(), "after recovery the old passphrase is not asked for"
+    expect(page.locator("#current")).to_have_count(1)
+    expect(page.locator("#current")).to_be_hidden()  # after recovery the old passphrase is not asked for
     change_passphrase(page, "my brand new passphrase")
     page.get_by_text("Passphrase changed").wait_for()
     journal_page(page, live_server.url)
