@@ -148,12 +148,23 @@ def test_api_errors_are_json_with_a_message(client):
     assert set(response.get_json()) == {"error", "message"}
 
 
-def test_styles_are_served_minified_and_scripts_as_written(app, client):
+def test_styles_and_scripts_are_served_without_comments_or_indentation(app, client):
     pwa = app.extensions["pwa"]
     css = client.get(pwa.asset_url("css/app.css"), headers={"Accept-Encoding": "identity"}).get_data(as_text=True)
     assert "/*" not in css and "\n  " not in css
-    js = client.get(pwa.asset_url("js/share.js"), headers={"Accept-Encoding": "identity"}).data
-    assert js == (pwa_root() / "static/js/share.js").read_bytes()
+    js = client.get(pwa.asset_url("js/share.js"), headers={"Accept-Encoding": "identity"}).get_data(as_text=True)
+    source = (pwa_root() / "static/js/share.js").read_text()
+    assert "\n  " not in js and "\n//" not in js and len(js) < len(source)
+    assert [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("//")
+            ][:5] == js.splitlines()[:5]
+
+
+def test_squeezing_scripts_keeps_template_literals_and_line_breaks():
+    from pwa.shell import squeeze_js
+    source = ("// a comment\n  const a = 1;\n\n  /** One line. */\n  const html = `<p>\n    // not a comment\n"
+              "  kept  as is</p>`;\n    return a // trailing comment stays\n")
+    assert squeeze_js(source) == ("const a = 1;\nconst html = `<p>\n    // not a comment\n  kept  as is</p>`;\n"
+                                  "return a // trailing comment stays\n")
 
 
 def pwa_root():
