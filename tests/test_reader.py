@@ -98,3 +98,9 @@ def test_contents_lists_parts_and_links_each_activity_to_its_part(client):
     assert '<a class="part-link" href="/section/third/2"><span class="part-num">Part 2</span> Then writing</a>' in html
     assert 'href="/section/third/2#activity-1-3">Activity 1.3: Later</a>' in html
     assert 'href="/section/second#activity-1-2"' in html
+
+
+def test_support_phone_numbers_are_links_that_call(client):
+    html = client.get("/support").get_data(as_text=True)
+    for number, dial in [("111", "111"), ("116 123", "116123"), ("0800 83 85 87", "0800838587"), ("999", "999")]:
+        assert re.search(rf'<a class="tel" href="tel:{dial}">[^<]+<span>{number}</span></a>', html), number
