@@ -125,4 +125,6 @@ def test_summary_written_with_the_server_down_reaches_the_supervisor_exactly_as_
     assert PRIVATE not in sent, "a private answer left the phone"
     assert NOTE not in sent and "patient's story" not in sent, "the summary left the phone unsealed"
     # Chromium says "Sent 12/05/2025, 20:22:05"; WebKit on a US-English phone said "Sent 5/12/2025, 8:22:05 PM".
-    assert not re.search(r"\b[AP]M\b", status), f"the outbox says {status!r}: not the ward's 24-hour time"
+    # The app must pick the worker's (UK) format itself, as journal.js does for "Saved at".
+    assert re.search(r"\b([01]\d|2[0-3]):[0-5]\d\b", status) and not re.search(r"\b[AP]M\b", status), \
+        f"the outbox says {status!r}: not the ward's 24-hour time"
