@@ -35,7 +35,8 @@ CSP = {
 }
 # Icons only the operating system reads, when the app is added to the home screen (online by
 # definition); nothing on a page shows them, so they stay out of the 64 KB offline install.
-MANIFEST_ONLY = {"icons/icon-512.png", "icons/maskable-512.png"}
+# Read by the operating system when the app is installed (online), never by a page: not precached.
+MANIFEST_ONLY = {"icons/icon-192.png", "icons/icon-512.png", "icons/maskable-512.png"}
 THEME_COLOUR = "#1d5c63"
 # Headers a page keeps when the service worker serves it from its cache.
 KEPT_HEADERS = ("Content-Type", "Content-Security-Policy", "Referrer-Policy", "X-Content-Type-Options")

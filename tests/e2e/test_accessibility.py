@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from .conftest import create_journal, journal
 
-SCREENS = ["/", "/section/introduction", "/section/use-of-self/2", "/section/development", "/journal", "/support",
+SCREENS = ["/", "/section/introduction", "/section/use-of-self", "/section/use-of-self/2", "/section/development", "/journal", "/support",
            "/share", "/print"]
 
 
