@@ -33,7 +33,7 @@ async function mount() {
   await (shown?.mount ?? shown?.start)?.();
 }
 
-/** Where an old link's anchor moved: a section split into parts maps each anchor to its part. */
+/** Where an old link's anchor moved: a split section's first part (its old URL) maps each anchor to its part. */
 export function movedTo(url) {
   const id = decodeURIComponent(url.hash.slice(1));
   const article = document.querySelector("article[data-anchors]");
