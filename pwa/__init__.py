@@ -18,7 +18,7 @@ def create_app(test_config=None, instance_path=None):
         app.config.update(settings.from_environment())
     else:
         app.config.update(test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    _check_writable(Path(app.instance_path))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     if app.debug or app.testing:
@@ -38,6 +38,22 @@ def create_app(test_config=None, instance_path=None):
     sync.init_app(app)
     supervise.init_app(app)
     return app
+
+
+def _check_writable(folder: Path) -> None:
+    """Make the instance folder if need be and prove it and its folders take files; else raise StartupError."""
+    from .errors import StartupError
+    inner = folder
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for inner in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
+            probe = inner / f".write-test-{secrets.token_hex(4)}"
+            probe.write_bytes(b"")
+            probe.unlink()
+    except OSError as exc:
+        raise StartupError(f"Alongside cannot write to the folder {exc.filename or inner} ({exc.strerror}): "
+                           "give the user that runs the server write access to it, or choose another "
+                           "instance folder with --instance.") from None
 
 
 def _instance_secret(path: Path) -> str:

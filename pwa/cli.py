@@ -21,19 +21,46 @@ def main():
 @click.option("--instance", default="instance", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the server's data and keys (made if missing).")
 @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
-def serve(host, port, instance, threads):
+@click.option("--trusted-proxy", metavar="ADDRESS",
+              help="Address of the TLS proxy in front of this server (e.g. 127.0.0.1): its X-Forwarded-For, "
+                   "-Proto and -Host are believed, from it alone. Default: the TRUSTED_PROXY setting.")
+def serve(host, port, instance, threads, trusted_proxy):
     """Serve Alongside with waitress (a production WSGI server)."""
     from waitress import serve as waitress_serve
 
-    from . import create_app
-    try:
-        app = create_app(instance_path=instance)
-    except PackError as exc:
-        _print_problems(exc)
-        sys.exit(1)
+    app = _app_for(instance)
+    trusted_proxy = trusted_proxy or app.config.get("TRUSTED_PROXY")
     click.echo(f"Alongside: serving {app.extensions['module'].summary_line()}")
     click.echo(f"Alongside: http://{host}:{port}/  (data in {os.path.abspath(instance)}; Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="", _quiet=True)
+    for line in next_steps(host, port, instance, trusted_proxy):
+        click.echo(f"  {line}")
+    waitress_serve(app, _quiet=True, **waitress_options(host, port, threads, trusted_proxy))
+
+
+# Headers a TLS proxy sets: the worker's address (rate limits count per worker), https (HSTS, Secure
+# cookies), and the address the worker typed.
+PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
+
+
+def waitress_options(host: str, port: int, threads: int, trusted_proxy: str | None) -> dict:
+    """waitress's settings: forwarded headers are believed only from ``trusted_proxy``, and dropped otherwise."""
+    options = {"host": host, "port": port, "threads": threads, "ident": "", "clear_untrusted_proxy_headers": True}
+    if trusted_proxy:
+        options.update(trusted_proxy=trusted_proxy, trusted_proxy_count=1, trusted_proxy_headers=PROXY_HEADERS)
+    return options
+
+
+def next_steps(host: str, port: int, instance: str, trusted_proxy: str | None) -> list[str]:
+    """What an operator does next, printed under the address."""
+    where = "" if instance == "instance" else f" --instance {instance}"
+    steps = [f"Open http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/ on this computer to check it."]
+    if trusted_proxy:
+        steps.append(f"Believing X-Forwarded-* from the proxy at {trusted_proxy}; phones use its https:// address.")
+    else:
+        steps.append("Phones and supervisors need https://: put a TLS proxy in front and give --trusted-proxy "
+                     "(README, 'Running a server').")
+    steps.append(f"Add a supervisor: alongside supervisor add EMAIL --name NAME --setup-link{where}")
+    return steps
 
 
 @main.group()
@@ -101,11 +128,16 @@ instance_option = click.option("--instance", default="instance", show_default=Tr
 
 
 def _app_for(instance):
+    """The app on an instance folder, or stop with what is wrong (a pack's problems, a folder it cannot write)."""
     from . import create_app
+    from .errors import StartupError
     try:
         return create_app(instance_path=instance)
     except PackError as exc:
         _print_problems(exc)
+        sys.exit(1)
+    except StartupError as exc:
+        click.echo(str(exc), err=True)
         sys.exit(1)
 
 

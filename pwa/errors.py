@@ -2,6 +2,8 @@
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .store import StoreUnavailable
+
 MESSAGES = {
     400: "The request could not be understood. Check what was sent and try again.",
     401: "You need to sign in (or pair this phone again) to do that.",
@@ -15,7 +17,14 @@ MESSAGES = {
     422: "What was sent could not be used.",
     429: "Too many attempts. Wait a minute, then try again.",
     500: "Something went wrong on the server. Your answers on your phone are safe; try again later.",
+    503: ("The server cannot save anything just now. Nothing was changed: your phone keeps what it was "
+          "sending and tries again later."),
 }
+UNAVAILABLE_RETRY_SECONDS = 300
+
+
+class StartupError(Exception):
+    """The server cannot start; the message says what to fix, in one line."""
 
 
 class AppError(Exception):
@@ -48,7 +57,19 @@ def init_app(app):
     def http_error(exc: HTTPException):
         code = exc.code or 500
         message = MESSAGES.get(code, exc.description or "Something went wrong.")
+        limit = getattr(exc, "limit", None)  # flask-limiter's refusal, with a message of its own if given
+        if limit is not None and isinstance(limit.error_message, str):
+            message = limit.error_message
         return render_error(code, exc.name.lower().replace(" ", "_"), message)
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(exc: StoreUnavailable):
+        app.logger.error("could not save on %s %s: %s%s", request.method, request.path, exc,
+                         " (the disk is full)" if exc.full else "")
+        response, status = render_error(503, "unavailable", MESSAGES[503])
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -5,13 +5,15 @@ refusal is ``{error, message}`` (``AppError``) with a message a person can act
 on. Phones authenticate with ``Authorization: Bearer <device token>``.
 
     POST   /api/pair              {code, display_name} -> 201 {device_token, supervisor_name, recipient_key}
-    PUT    /api/summaries/<uuid>  sealed envelope -> 201 stored, 200 already stored (same envelope)
+    PUT    /api/summaries/<uuid>  sealed envelope -> 201 stored, 200 already stored (same envelope);
+                                  409 too_many past SUMMARIES_PER_PHONE; 429 past RATELIMIT_SUMMARIES
     DELETE /api/summaries/<uuid>  withdraw -> 204, also when already gone (retries are safe);
                                   404 if another phone sent it
     GET    /api/device            -> 200 {paired, display_name, supervisor_name, paired_at,
                                           summary_ids, recipient_key}
     DELETE /api/device            unpair -> 204; every summary this phone sent is deleted
 """
+import hashlib
 import json
 import re
 import unicodedata
@@ -107,6 +109,12 @@ def check_summary_id(summary_id: str) -> str:
     return summary_id.lower()
 
 
+def too_many_message() -> str:
+    held = current_app.config["SUMMARIES_PER_PHONE"]
+    return (f"Your supervisor's server already holds {held} summaries from this phone, the most it keeps. "
+            "Withdraw ones you have discussed (or ask your supervisor to delete them), then write this one again.")
+
+
 def check_created(created: str) -> None:
     """Refuse a summary whose 'created' time is before 2020 or over a day ahead of the server's clock."""
     moment = parse_time(created)
@@ -154,7 +162,16 @@ def pair():
                    recipient_key=get_keyring().recipient()), 201
 
 
+def sending_phone() -> str:
+    """Rate-limit key for a phone: a hash of its bearer token (never the token itself)."""
+    token = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+    return "phone:" + hashlib.sha256(token).hexdigest()
+
+
 @bp.put("/summaries/<summary_id>")
+@limiter.limit(lambda: current_app.config["RATELIMIT_SUMMARIES"], key_func=sending_phone,
+               error_message="This phone has sent many summaries in a short time. They wait on the phone "
+                             "and are sent again in a minute or two.")
 def put_summary(summary_id: str):
     """Store a sealed summary; the same id and envelope again is stored once."""
     device = current_device()
@@ -167,10 +184,13 @@ def put_summary(summary_id: str):
         raise AppError(422, exc.reason, exc.message) from None
     check_created(summary["created"])
     try:
-        created = get_store().put_summary(device, summary_id, envelope)
+        created = get_store().put_summary(device, summary_id, envelope,
+                                          limit=current_app.config["SUMMARIES_PER_PHONE"])
     except StoreError as exc:
         if exc.reason == "device_gone":
             raise AppError(401, "unknown_device", NOT_PAIRED) from None
+        if exc.reason == "too_many":
+            raise AppError(409, "too_many", too_many_message()) from None
         raise AppError(409, "id_taken", "A different summary was already sent with this id. "
                        "Seal the summary again with a new id and send that.") from None
     if created:

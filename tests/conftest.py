@@ -7,6 +7,14 @@ from pwa import create_app
 
 TESTS = Path(__file__).parent
 MINI_PACK = TESTS / "packs" / "mini"
+E2E = TESTS / "e2e"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test under tests/e2e with the declared ``e2e`` marker, so ``-m "not e2e"`` leaves the browser out."""
+    for item in items:
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pwa.store import Store
 PROCESSES, THREADS, PUTS = 4, 8, 250
 SUPERVISORS = 4
 KILLS = 20
+ACK_BYTES = 37  # one summary id and a newline in the acks file
 SPAWN = multiprocessing.get_context("spawn")  # children start clean, like separate server processes
 
 
@@ -115,11 +116,12 @@ def test_writer_killed_mid_write_loses_no_acknowledged_summary(tmp_path):
         writer = SPAWN.Process(target=write_until_killed,
                                args=(folder, device, envelope, acks_path, round_number))
         writer.start()
+        # Kill once this writer has acknowledged a random number of puts, so kills land all over a write.
+        wanted = before + rng.randint(1, 25) * ACK_BYTES
         deadline = time.monotonic() + 30
-        while acks_path.stat().st_size == before:  # wait until this writer is writing
-            assert time.monotonic() < deadline and writer.is_alive(), "writer did not start"
-            time.sleep(0.005)
-        time.sleep(rng.uniform(0, 0.05))
+        while acks_path.stat().st_size < wanted:
+            assert time.monotonic() < deadline and writer.is_alive(), "writer did not write"
+            time.sleep(0.001)  # poll the condition
         os.kill(writer.pid, signal.SIGKILL)
         writer.join()
         assert writer.exitcode == -signal.SIGKILL

@@ -439,3 +439,77 @@ def test_a_sealed_display_name_that_hides_text_is_refused(paired_device):
     response = paired_device.put(new_id(), paired_device.seal(display_name="Sam\u200b"))
     assert response.status_code == 422 and response.get_json()["error"] == "bad_summary"
     assert "display_name" in response.get_json()["message"]
+
+
+# Limits on what one phone may send
+
+def limited_app_for(tmp_path, **settings):
+    from pwa import create_app
+    from tests.conftest import MINI_PACK
+    return create_app({"TESTING": True, "CONTENT": str(MINI_PACK), **settings}, instance_path=tmp_path / "limited")
+
+
+def test_a_phone_sending_too_fast_is_told_to_wait(tmp_path):
+    from tests.conftest import AuthActions
+    limited_app = limited_app_for(tmp_path, RATELIMIT_SUMMARIES="5 per minute")
+    client = limited_app.test_client()
+    sam = pair_device(limited_app, client, AuthActions(limited_app, client).create())
+    jo = pair_device(limited_app, client, sam.supervisor, display_name="Jo")
+    summary_id, envelope = new_id(), sam.seal()
+    for _ in range(5):
+        assert sam.put(summary_id, envelope).status_code in (200, 201)  # retries count too
+    response = sam.put(summary_id, envelope)
+    assert response.status_code == 429
+    assert "sent again in a minute" in response.get_json()["message"]
+    assert 1 <= int(response.headers["Retry-After"]) <= 61
+    assert jo.put(new_id()).status_code == 201  # another phone is not held up
+
+
+def test_a_phone_may_keep_only_so_many_summaries_on_the_server(tmp_path):
+    from tests.conftest import AuthActions
+    limited_app = limited_app_for(tmp_path, SUMMARIES_PER_PHONE=3)
+    client = limited_app.test_client()
+    sam = pair_device(limited_app, client, AuthActions(limited_app, client).create())
+    ids = [new_id() for _ in range(3)]
+    envelopes = [sam.seal() for _ in ids]
+    for summary_id, envelope in zip(ids, envelopes, strict=True):
+        assert sam.put(summary_id, envelope).status_code == 201
+    response = sam.put(new_id())
+    assert response.status_code == 409 and response.get_json()["error"] == "too_many"
+    assert "3 summaries" in response.get_json()["message"] and "Withdraw" in response.get_json()["message"]
+    assert sam.put(ids[0], envelopes[0]).status_code == 200  # a retry of one it holds is still fine
+    assert sam.delete(ids[0]).status_code == 204
+    assert sam.put(new_id()).status_code == 201
+
+
+# The disk refuses: say so, keep nothing half-written
+
+def test_a_full_disk_is_a_503_the_phone_retries_and_leaves_no_temp_file(app, paired_device, monkeypatch, caplog):
+    import errno
+    import os
+    summary_id, envelope = new_id(), paired_device.seal()
+    real_fsync = os.fsync
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(os, "fsync", disk_full)
+    response = paired_device.put(summary_id, envelope)
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "unavailable"
+    assert "tries again later" in response.get_json()["message"]
+    assert int(response.headers["Retry-After"]) > 0
+    assert not list(Path(app.instance_path).rglob("*.tmp"))
+    assert "disk is full" in caplog.text
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert paired_device.put(summary_id, envelope).status_code == 201
+
+
+def test_a_damaged_device_record_is_named_in_the_log_and_refused_plainly(app, paired_device, caplog):
+    path = Path(app.instance_path) / "store" / "accounts.json"
+    data = json.loads(path.read_text())
+    device_id = next(iter(data["devices"]))
+    del data["devices"][device_id]["supervisor_id"]
+    path.write_text(json.dumps(data))
+    for response in (paired_device.put(new_id()), paired_device.status(), paired_device.delete(new_id())):
+        assert response.status_code == 401 and response.get_json()["error"] == "unknown_device"
+    assert device_id in caplog.text and "'supervisor_id' is missing" in caplog.text
