@@ -150,11 +150,18 @@ function offer(f, field, kind) {
     return false;
   }
   const other = tab ? a.value : a.was.value;
-  f.choices.get(field)?.remove();
-  const box = make("div", { className: "notice conflict" });
+  const text = field === STATUS ? (other === "done" ? "Done" : "Not done") : describe(other);
+  let box = f.choices.get(field);
+  if (box?.dataset.kind === kind) { // update in place: a box replaced under a finger loses the tap
+    box.querySelector(".conflict-text").textContent = text;
+    return true;
+  }
+  box?.remove();
+  box = make("div", { className: "notice conflict" });
+  box.dataset.kind = kind;
   box.append(
     make("p", { textContent: tab ? "Changed in another window, which has:" : "A restored backup replaced this answer. Before, it said:" }),
-    make("p", { className: "conflict-text", textContent: field === STATUS ? (other === "done" ? "Done" : "Not done") : describe(other) }),
+    make("p", { className: "conflict-text", textContent: text }),
     button(tab ? "Keep this" : "Keep the restored answer", () => choose(f, field, kind, true)), " ",
     button(tab ? "Use that" : "Go back to it", () => choose(f, field, kind, false)));
   (field === STATUS ? f.row : f.form.querySelector(`[data-field="${CSS.escape(field)}"]`)).append(box);
