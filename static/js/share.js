@@ -209,7 +209,7 @@ async function requestSend() {
 
 const STATUS = {
   queued: (item) => `Waiting to send. ${item.note || "It goes as soon as there is a connection."}`,
-  sent: (item) => `Sent ${new Date(item.sentAt).toLocaleString()}.${item.error ? ` Withdrawing failed: ${item.error}` : ""}`,
+  sent: (item) => `Sent ${new Date(item.sentAt).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}.${item.error ? ` Withdrawing failed: ${item.error}` : ""}`,
   refused: (item) => `Not accepted: ${item.error}`,
   withdrawing: () => "Withdrawing: it is removed from the server as soon as there is a connection.",
 };
