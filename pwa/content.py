@@ -22,6 +22,31 @@ ACTIVITY_ID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 BLOCK_TYPES = ("prose", "quote", "list", "table", "case", "reading", "activity")
 FIELD_TYPES = ("text", "longtext", "list", "pairs", "choose", "scale", "drawing")
 MAX_ROWS = 20
+MAX_FILE_BYTES = 1024 * 1024  # the whole of Module 2 is under 100 KB; PyYAML reads about 1 MB a second
+MAX_PACK_BYTES = 2 * 1024 * 1024
+# What each key of a block or field must be for the pages that show it (checked before anything else
+# reads the key). TEXT is a YAML string (Markdown or a label); a number must be quoted to be text.
+TEXT, TEXTS, ROWS, WHOLE, FLAG, MAPPINGS = "text", "a list of text", "a list of rows", "a whole number", \
+    "true or false", "a list of mappings"
+COMMON_KEYS = {"heading": TEXT, "cite": TEXT}
+BLOCK_KEYS = {
+    "prose": {"text": TEXT},
+    "quote": {"text": TEXT, "speaker": TEXT},
+    "list": {"items": TEXTS, "list": TEXT, "title": TEXT, "intro": TEXT, "ordered": FLAG},
+    "table": {"caption": TEXT, "columns": TEXTS, "rows": ROWS, "intro": TEXT},
+    "case": {"person": TEXT, "title": TEXT, "text": TEXT, "continues": TEXT},
+    "reading": {"title": TEXT, "url": TEXT, "note": TEXT},
+    "activity": {"title": TEXT, "revision": WHOLE, "discuss": FLAG, "prompt": TEXT, "fields": MAPPINGS,
+                 "example": TEXT},
+}
+FIELD_KEYS = {"label": TEXT, "group": TEXT, "help": TEXT}
+FIELD_TYPE_KEYS = {
+    "list": {"items": WHOLE, "item_label": TEXT},
+    "pairs": {"rows": WHOLE, "from_label": TEXT, "to_label": TEXT},
+    "choose": {"list": TEXT, "multiple": FLAG},
+    "scale": {"min": WHOLE, "max": WHOLE, "points": MAPPINGS},
+    "drawing": {"alt_label": TEXT},
+}
 LINK_SCHEMES = ("http", "https", "mailto", "tel")
 # A Markdown link's target, inline `[text](scheme:...)` or autolink `<scheme:...>`, when it names a scheme.
 LINK_TARGET = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*):|<([A-Za-z][A-Za-z0-9+.-]*):[^>\s]*>")
@@ -168,14 +193,27 @@ class _Checker:
 
     def __init__(self):
         self.problems: list[str] = []
+        self.refused: set[tuple[str, str]] = set()  # (where, key) already reported as the wrong type
 
-    def problem(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}")
+    def problem(self, where: str, message: str, key: str | None = None) -> None:
+        """Report a problem, unless it is about ``key`` and that key was already refused for its type."""
+        if key is None or (where, key) not in self.refused:
+            self.problems.append(f"{where}: {message}")
+
+    def types(self, data: dict, expected: dict[str, str], where: str) -> None:
+        """Check the type of every key in ``expected`` that ``data`` has; drop (and report) the wrong ones."""
+        for key, kind in expected.items():
+            value = data.get(key)
+            if value is None or _is_a(value, kind):
+                continue
+            self.problem(where, f"'{key}' must be {kind}, {_what_is_wrong(value, kind)}")
+            self.refused.add((where, key))
+            del data[key]
 
     def text(self, data: dict, key: str, where: str, required: bool = True) -> str:
         value = data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
+            if required and (where, key) not in self.refused:
                 self.problem(where, f"missing '{key}'")
             return ""
         if not isinstance(value, (str, int, float)):
@@ -187,7 +225,8 @@ class _Checker:
                 default: int | None = None) -> int | None:
         value = data.get(key, default)
         if value is None:
-            self.problem(where, f"missing '{key}'")
+            if (where, key) not in self.refused:
+                self.problem(where, f"missing '{key}'")
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(where, f"'{key}' must be a whole number, not {value!r}")
@@ -198,12 +237,83 @@ class _Checker:
         return value
 
 
+_TYPE_NAMES = {str: "text", bool: "true or false", list: "a list", dict: "a mapping"}
+
+
+def _what_is_wrong(value, kind: str) -> str:
+    """Say what a value of the wrong type is, pointing at the first wrong item or cell of a list."""
+    texts = kind in (TEXT, TEXTS, ROWS)
+    if isinstance(value, list):
+        for n, item in enumerate(value, 1):
+            if kind == ROWS and isinstance(item, list):
+                cell = next(((c, v) for c, v in enumerate(item, 1) if not isinstance(v, str)), None)
+                if cell:
+                    return f"but row {n}, cell {cell[0]} is {_type_name(cell[1], texts)}"
+            elif kind in (TEXTS, ROWS) and not isinstance(item, str if kind == TEXTS else list):
+                return f"but {'item' if kind == TEXTS else 'row'} {n} is {_type_name(item, texts)}"
+            elif kind == MAPPINGS and not isinstance(item, dict):
+                return f"but item {n} is {_type_name(item, texts)}"
+    return f"not {_type_name(value, texts)}"
+
+
+def _type_name(value, texts: bool) -> str:
+    """'a number', 'a list', ...; with a hint to quote a number or yes/no that was meant as text."""
+    if isinstance(value, bool):
+        name = "true or false"
+    elif isinstance(value, (int, float)):
+        name = "a number"
+    else:
+        return _TYPE_NAMES.get(type(value), type(value).__name__)
+    return name + (" (put it in quotes to make it text)" if texts else "")
+
+
+def _is_a(value, kind: str) -> bool:
+    if kind == TEXT:
+        return isinstance(value, str)
+    if kind == TEXTS:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == ROWS:
+        return isinstance(value, list) and all(_is_a(row, TEXTS) for row in value)
+    if kind == WHOLE:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == FLAG:
+        return isinstance(value, bool)
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)  # MAPPINGS
+
+
+class _PackLoader(yaml.SafeLoader):
+    """YAML's safe loader without aliases: ``*name`` can repeat a structure billions of times (an alias bomb)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a content pack: "
+                                              "write the text out", self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
 def _read_yaml(path: Path, check: _Checker, label: str):
     try:
+        size = path.stat().st_size
+        if not path.is_file():
+            check.problem(label, "is not a file (a folder?): it must be a YAML file")
+            return None
+        if size > MAX_FILE_BYTES:
+            check.problem(label, f"is {size:,} bytes; a pack file may be at most {MAX_FILE_BYTES:,} bytes "
+                          "(split a long section into several)")
+            return None
         with path.open(encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = yaml.load(f, Loader=_PackLoader)  # noqa: S506 -- a SafeLoader, without aliases
     except FileNotFoundError:
         check.problem(label, "file not found")
+        return None
+    except OSError as exc:
+        check.problem(label, f"cannot be read ({exc.strerror})")
+        return None
+    except UnicodeDecodeError as exc:
+        check.problem(label, f"is not UTF-8 text (byte {exc.start:,} is not): save it as UTF-8")
+        return None
+    except RecursionError:
+        check.problem(label, "is nested too deeply to be a content pack file")
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -244,6 +354,10 @@ def load_pack(folder: str | Path) -> Module:
     if not isinstance(order, list) or not order:
         check.problem(where, "'sections' must list at least one section id")
         order = []
+    if _pack_bytes(folder, order) > MAX_PACK_BYTES:
+        check.problem(where, f"the pack's files add up to {_pack_bytes(folder, order):,} bytes; a pack may be "
+                      f"at most {MAX_PACK_BYTES:,} bytes")
+        raise PackError(check.problems)
     sections: list[Section] = []
     seen_sections: set[str] = set()
     ids = {"activity": set(), "case": set(), "anchor": set()}
@@ -262,7 +376,7 @@ def load_pack(folder: str | Path) -> Module:
     if check.problems:
         raise PackError(check.problems)
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*.yaml")):
+    for path in sorted(p for p in folder.rglob("*.yaml") if p.is_file()):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     module = Module(
         id=module_id, title=title, short_title=str(meta.get("short_title") or title), version=version,
@@ -271,6 +385,18 @@ def load_pack(folder: str | Path) -> Module:
     )
     module._by_id = {s.id: s for s in sections}
     return module
+
+
+def _pack_bytes(folder: Path, order: list) -> int:
+    """The size of module.yaml and every section file it lists (before any of them is parsed)."""
+    paths = [folder / "module.yaml"] + [folder / "sections" / f"{s}.yaml" for s in order if isinstance(s, str)]
+    total = 0
+    for path in paths:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass  # reported when it is read
+    return total
 
 
 def _check_references(refs, check: _Checker) -> list[dict]:
@@ -284,6 +410,9 @@ def _check_references(refs, check: _Checker) -> list[dict]:
         if not isinstance(ref, dict):
             check.problem(at, "must be a mapping")
             continue
+        ref = dict(ref)
+        check.types(ref, {"id": TEXT, "short": TEXT, "authors": TEXT, "title": TEXT, "publisher": TEXT,
+                          "url": TEXT}, at)
         ref_id = check.text(ref, "id", at)
         if ref_id in seen:
             check.problem(at, f"duplicate reference id {ref_id!r}")
@@ -291,7 +420,7 @@ def _check_references(refs, check: _Checker) -> list[dict]:
         for key in ("short", "authors", "title"):
             check.text(ref, key, f"{where} {ref_id or '#' + str(i)}")
         check.integer(ref, "year", f"{where} {ref_id or '#' + str(i)}", 1800, 2100)
-        out.append(dict(ref))
+        out.append(ref)
     return out
 
 
@@ -306,6 +435,10 @@ def _check_lists(lists, check: _Checker, ref_ids: set[str]) -> dict[str, dict]:
         if not isinstance(spec, dict) or not isinstance(spec.get("items"), list) or not spec["items"]:
             check.problem(at, "needs 'items', a non-empty list")
             continue
+        spec = dict(spec)
+        check.types(spec, {"title": TEXT, "items": TEXTS, "cite": TEXT}, at)
+        if "items" not in spec:
+            continue
         if spec.get("cite") and spec["cite"] not in ref_ids:
             check.problem(at, f"cites unknown reference {spec['cite']!r}")
         out[str(name)] = {"title": str(spec.get("title") or name), "items": [str(i) for i in spec["items"]],
@@ -317,9 +450,11 @@ def _load_section(folder: Path, section_id: str, check: _Checker, lists, ref_ids
     label = f"sections/{section_id}.yaml"
     data = _read_yaml(folder / "sections" / f"{section_id}.yaml", check, label)
     if data is None:
+        ids["unread"] = True  # its cases are unknown: a later "continues" is not a problem of its own
         return None
     if data.get("id") != section_id:
         check.problem(label, f"id {data.get('id')!r} does not match the file name {section_id!r}")
+    check.types(data, {"title": TEXT, "summary": TEXT}, label)
     title = check.text(data, "title", label)
     blocks = data.get("blocks")
     if not isinstance(blocks, list) or not blocks:
@@ -362,6 +497,10 @@ def _check_block(block, where: str, check: _Checker, lists, ref_ids, ids) -> dic
         return None
     where = f"{where} ({kind}{' ' + str(block['id']) if block.get('id') else ''})"
     block = dict(block)
+    check.types(block, {**COMMON_KEYS, **BLOCK_KEYS[kind]}, where)
+    if isinstance(block.get("id"), (list, dict)):
+        check.problem(where, f"'id' must be text, not {_TYPE_NAMES[type(block['id'])]}")
+        block.pop("id")
     if block.get("heading"):
         anchor = re.sub(r"[^a-z0-9]+", "-", str(block["heading"]).lower()).strip("-") or "part"
         while anchor in ids["anchor"]:
@@ -384,16 +523,16 @@ def _check_block(block, where: str, check: _Checker, lists, ref_ids, ids) -> dic
             if block["list"] not in lists:
                 check.problem(where, f"names list {block['list']!r}, which module.yaml does not define")
         elif not isinstance(block.get("items"), list) or not block["items"]:
-            check.problem(where, "needs 'items' (a non-empty list) or 'list' (a list name)")
+            check.problem(where, "needs 'items' (a non-empty list) or 'list' (a list name)", key="items")
     elif kind == "table":
         check.text(block, "caption", where)
         columns = block.get("columns")
         if not isinstance(columns, list) or not columns:
-            check.problem(where, "'columns' must be a non-empty list")
+            check.problem(where, "'columns' must be a non-empty list", key="columns")
         else:
             rows = block.get("rows")
             if not isinstance(rows, list) or not rows:
-                check.problem(where, "'rows' must be a non-empty list")
+                check.problem(where, "'rows' must be a non-empty list", key="rows")
             else:
                 for r, row in enumerate(rows, 1):
                     if not isinstance(row, list) or len(row) != len(columns):
@@ -404,7 +543,7 @@ def _check_block(block, where: str, check: _Checker, lists, ref_ids, ids) -> dic
             check.problem(where, f"duplicate case id {case_id!r}")
         for key in ("person", "title", "text"):
             check.text(block, key, where)
-        if block.get("continues") and block["continues"] not in ids["case"]:
+        if block.get("continues") and block["continues"] not in ids["case"] and not ids.get("unread"):
             check.problem(where, f"continues {block['continues']!r}, which is not an earlier case")
         ids["case"].add(case_id)
     elif kind == "reading":
@@ -444,7 +583,7 @@ def _check_activity(block: dict, where: str, check: _Checker, lists, ids) -> Non
     block["discuss"] = bool(block.get("discuss", False))
     fields = block.get("fields")
     if not isinstance(fields, list) or not fields:
-        check.problem(where, "needs 'fields', a non-empty list")
+        check.problem(where, "needs 'fields', a non-empty list", key="fields")
         block["fields"] = []
         return
     seen = set()
@@ -453,9 +592,12 @@ def _check_activity(block: dict, where: str, check: _Checker, lists, ids) -> Non
         if not isinstance(spec, dict):
             check.problem(at, "must be a mapping")
             continue
+        kind = spec.get("type")
+        check.types(spec, {"id": TEXT, **FIELD_KEYS, **FIELD_TYPE_KEYS.get(kind if isinstance(kind, str) else "", {})},
+                    at)
         field_id = spec.get("id")
         if field_id is None:
-            check.problem(at, "missing 'id'")
+            check.problem(at, "missing 'id'", key="id")
         elif not FIELD_ID.match(str(field_id)):
             check.problem(at, f"id {field_id!r} may use only a-z, 0-9, '_' and '-'")
         elif field_id in seen:
@@ -480,7 +622,7 @@ def _check_field(spec: dict, at: str, check: _Checker, lists) -> None:
         check.text(spec, "to_label", at)
     elif kind == "choose":
         if not spec.get("list"):
-            check.problem(at, "missing 'list' (the name of a list in module.yaml)")
+            check.problem(at, "missing 'list' (the name of a list in module.yaml)", key="list")
         elif spec["list"] not in lists:
             check.problem(at, f"chooses from list {spec['list']!r}, which module.yaml does not define")
     elif kind == "scale":
@@ -492,11 +634,12 @@ def _check_field(spec: dict, at: str, check: _Checker, lists) -> None:
             return
         points = spec.get("points")
         if not isinstance(points, list) or not points:
-            check.problem(at, "bad scale: 'points' must label at least the two ends")
+            check.problem(at, "bad scale: 'points' must label at least the two ends", key="points")
             return
         values = set()
         for p in points:
-            if not isinstance(p, dict) or not isinstance(p.get("value"), int) or not p.get("label"):
+            if not isinstance(p, dict) or not _is_a(p.get("value"), WHOLE) or not _is_a(p.get("label"), TEXT) \
+                    or not p["label"].strip():
                 check.problem(at, f"bad scale point {p!r}: needs an integer 'value' and a 'label'")
             elif not low <= p["value"] <= high:
                 check.problem(at, f"bad scale: point {p['value']} is outside {low}..{high}")
