@@ -1,6 +1,7 @@
 """The `alongside` command: serve the app, check a content pack, supervisors, journal backups."""
 import os
 import sys
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -183,6 +184,7 @@ def _existing_supervisor(store, email: str) -> dict:
 @instance_option
 def supervisor_add(email, name, setup_link, base_url, instance):
     """Add a supervisor account for EMAIL."""
+    from .seal import display_name_problem
     from .store import password_problem
     email, name = email.strip(), name.strip()
     if email.count("@") != 1 or any(c.isspace() for c in email) or len(email) > 254:
@@ -191,6 +193,10 @@ def supervisor_add(email, name, setup_link, base_url, instance):
     if not 1 <= len(name) <= 80:
         click.echo("Give a name of 1 to 80 characters with --name.", err=True)
         sys.exit(2)
+    if problem := display_name_problem(name):  # supervisees see this name when they pair
+        click.echo(f"The name {problem}. Give it in plain letters with --name.", err=True)
+        sys.exit(2)
+    name = unicodedata.normalize("NFC", name)
     with _store_for(instance) as store:
         if store.supervisor_by_email(email):
             click.echo(f"There is already a supervisor with the email {email}.", err=True)

@@ -100,3 +100,10 @@ def test_remove_deletes_summaries_devices_and_codes(alongside):
     store = alongside.store()
     assert store.list_supervisors() == [] and store.device_for_token(token) is None
     assert alongside("supervisor", "remove", "ann@example.org", "--yes").exit_code == 1
+
+
+@pytest.mark.parametrize("name", ["Mor\u200bag", "\u202eGAROM", "\ufeff"])
+def test_add_refuses_a_name_that_hides_or_reorders_text(alongside, name):
+    result = alongside("supervisor", "add", "morag@example.org", "--name", name, "--setup-link")
+    assert result.exit_code == 2 and "plain letters" in result.output
+    assert alongside.store().supervisor_by_email("morag@example.org") is None
