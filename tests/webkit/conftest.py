@@ -142,12 +142,23 @@ class Wire:
         self.sockets: list[socket.socket] = []
         self.lock = threading.Lock()
         self.closed = False
+        self.started = time.monotonic()
+        self.events: list[str] = []  # what happened on the wire, when: for failure messages
         threading.Thread(target=self._accept, daemon=True).start()
 
     def sent(self) -> str:
         """Everything the browser has sent so far, one connection after another."""
         with self.lock:
             return "\n".join(bytes(stream).decode("latin-1") for stream in self.streams)
+
+    def note(self, number: int, what: str):
+        with self.lock:
+            self.events.append(f"{time.monotonic() - self.started:.2f}s #{number} {what}")
+
+    def report(self) -> str:
+        """Each connection's story (opened, reached the server or not, requests, closed), for a failure message."""
+        with self.lock:
+            return "; ".join(self.events)
 
     def _accept(self):
         while not self.closed:
@@ -160,6 +171,7 @@ class Wire:
     def _relay(self, client):
         stream = bytearray()
         with self.lock:
+            number = len(self.streams)
             self.streams.append(stream)
             self.sockets.append(client)
         try:
@@ -172,19 +184,27 @@ class Wire:
             except OSError:
                 pass
             client.close()
+            self.note(number, f"refused: {self._requests(stream)}")
             return
+        self.note(number, "opened")
         upstream.settimeout(None)
         with self.lock:
             self.sockets.append(upstream)
-        back = threading.Thread(target=self._pump, args=(upstream, client, None), daemon=True)
+        back = threading.Thread(target=self._pump, args=(upstream, client, None, lambda: self.note(number, "server closed")),
+                                daemon=True)
         back.start()
-        self._pump(client, upstream, stream)
+        self._pump(client, upstream, stream, lambda: self.note(number, f"phone closed after {self._requests(stream)}"))
         back.join()
         client.close()
         upstream.close()
 
     @staticmethod
-    def _pump(source, target, record):
+    def _requests(stream) -> list[str]:
+        return [line for line in bytes(stream).decode("latin-1").split("\r\n")
+                if line.endswith(" HTTP/1.1") and line.split(" ", 1)[0].isupper()]
+
+    @staticmethod
+    def _pump(source, target, record, done):
         try:
             while chunk := source.recv(65536):
                 if record is not None:
@@ -192,6 +212,7 @@ class Wire:
                 target.sendall(chunk)
         except OSError:
             pass
+        done()
         try:
             target.shutdown(socket.SHUT_WR)
         except OSError:
@@ -256,6 +277,19 @@ def wait_until(driver, expression: str, *args, timeout: float = 15, message: str
         raise AssertionError(f"{message or 'timed out waiting for: ' + expression} (after {timeout} s; {seen})") from None
 
 
+def load(driver, url: str | None = None):
+    """Load a page as a new document (`url`), or reload this one (None), and wait until it has: WebKitWebDriver
+    can return from a navigation while the old document is still on show."""
+    try:
+        driver.execute_script("window.__oldDocument = true")
+    except Exception:  # about:blank after a failed test, or no page yet
+        pass
+    driver.get(url) if url else driver.refresh()
+    wait_until(driver, "window.__oldDocument === undefined && document.readyState === 'complete'"
+                       " && document.querySelector('main, body > *') !== null", timeout=30,
+               message=f"{url or 'the reload'} did not load")
+
+
 def wait_for_text(driver, text: str, selector: str = "body", timeout: float = 15):
     """Wait until `text` is shown (rendered, not hidden) inside the first element matching `selector`."""
     return wait_until(driver, "document.querySelector(args[0])?.innerText.includes(args[1])", selector, text,
@@ -304,7 +338,7 @@ def fill(element, text: str):
 
 def set_up_journal(driver, base: str, passphrase: str = PASSPHRASE) -> str:
     """Set up a journal on /journal as a new worker does; return the recovery code it showed once."""
-    driver.get(base + "/journal")
+    load(driver, base + "/journal")
     wait_until(driver, "!document.querySelector('#setup').closest('section').hidden")
     fill(driver.find_element(By.ID, "s-new"), passphrase)
     fill(driver.find_element(By.ID, "s-again"), passphrase)

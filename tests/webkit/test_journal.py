@@ -11,6 +11,7 @@ from .conftest import (
     fill,
     into_view,
     journal,
+    load,
     set_up_journal,
     unlock_in_page,
     wait_offline_ready,
@@ -44,7 +45,7 @@ def test_first_visit_set_up_write_every_field_reload_restored_and_nothing_in_cle
     base = server.wire.url
     mark = "qz" + secrets.token_hex(5)  # in every typed answer; must never be anywhere but the page
 
-    driver.get(base + "/")
+    load(driver, base + "/")
     wait_offline_ready(driver)
     precached = driver.execute_async_script("""const done = arguments[0];
         caches.keys().then(async (names) => done((await Promise.all(names.map(async (n) =>
@@ -61,13 +62,13 @@ def test_first_visit_set_up_write_every_field_reload_restored_and_nothing_in_cle
              "activity-1-1-supervision": f"for supervision {mark}"}
     pairs = {f"f-1-2-moves-{row}-{side}": f"{side} {row} {mark}" for row in (0, 1) for side in ("from", "to")}
 
-    driver.get(base + "/section/first")  # a new page load: locked until the worker unlocks
+    load(driver, base + "/section/first")  # a new page load: locked until the worker unlocks
     unlock_in_page(driver)
     for element_id, text in typed.items():
         fill(driver.find_element(By.ID, element_id), text)
     said = [wait_saved(driver, "1.1")]
 
-    driver.get(base + "/section/second")
+    load(driver, base + "/section/second")
     unlock_in_page(driver)
     for element_id, text in pairs.items():
         fill(driver.find_element(By.ID, element_id), text)
@@ -80,7 +81,7 @@ def test_first_visit_set_up_write_every_field_reload_restored_and_nothing_in_cle
     fill(driver.find_element(By.ID, "f-1-2-landscape-alt"), f"hills and a river {mark}")
     said.append(wait_saved(driver, "1.2"))
 
-    driver.refresh()
+    load(driver)
     unlock_in_page(driver)
     for element_id, text in pairs.items():
         wait_until(driver, "document.getElementById(args[0]).value === args[1]", element_id, text,
@@ -95,7 +96,7 @@ def test_first_visit_set_up_write_every_field_reload_restored_and_nothing_in_cle
         "the stroke is counted but not drawn"
     assert driver.find_element(By.ID, "f-1-2-landscape-alt").get_attribute("value") == f"hills and a river {mark}"
 
-    driver.get(base + "/section/first")
+    load(driver, base + "/section/first")
     unlock_in_page(driver, code)  # the recovery code opens it too
     for element_id, text in typed.items():
         wait_until(driver, "document.getElementById(args[0]).value === args[1]", element_id, text,

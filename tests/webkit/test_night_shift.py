@@ -2,7 +2,7 @@
 visits the journal, support, share and print pages by the app's own links, without being asked for the
 passphrase again: while unlocked the worker's pages are one document, so the key in page memory survives."""
 
-from .conftest import PASSPHRASE, REAL_PACK, By, click, journal, unlock_in_page, wait_offline_ready, wait_until
+from .conftest import PASSPHRASE, REAL_PACK, By, click, journal, load, unlock_in_page, wait_offline_ready, wait_until
 
 
 def follow(driver, link, path):
@@ -21,12 +21,12 @@ def follow(driver, link, path):
 def test_night_shift_passphrase_asked_once(browser, make_server):
     driver, server = browser, make_server(content=REAL_PACK)
     base = server.wire.url
-    driver.get(base + "/")
+    load(driver, base + "/")
     wait_offline_ready(driver)
     journal(driver, "createJournal", PASSPHRASE)
     journal(driver, "saveAnswer", {"activity": "2.0", "field": "people", "value": ["Morag", "Dev", "Sìne"],
                                    "revision": 1})
-    driver.refresh()  # the shift starts: the app is opened, locked
+    load(driver)  # the shift starts: the app is opened, locked
     unlock_in_page(driver)
     driver.execute_script("window.__sameDocument = true")
 

@@ -11,6 +11,7 @@ from .conftest import (
     click,
     fill,
     journal,
+    load,
     unlock_in_page,
     wait_for_text,
     wait_offline_ready,
@@ -64,7 +65,7 @@ def worker_pages(url: str) -> dict[str, str]:
 def test_server_stopped_every_worker_page_and_the_journal_work(browser, make_server):
     driver, server = browser, make_server(content=REAL_PACK)
     base = server.wire.url
-    driver.get(base + "/")
+    load(driver, base + "/")
     wait_offline_ready(driver)
     journal(driver, "createJournal", PASSPHRASE)
     journal(driver, "saveAnswer", {"activity": "2.0", "field": "people", "value": PEOPLE, "revision": 1})
@@ -74,25 +75,25 @@ def test_server_stopped_every_worker_page_and_the_journal_work(browser, make_ser
 
     server.stop()  # no signal from here on
     for path, heading in pages.items():
-        driver.get(base + path)
+        load(driver, base + path)
         shown = wait_until(driver, "document.querySelector('h1')?.innerText", message=f"{path} showed no heading offline")
         assert " ".join(shown.split()) == heading, f"{path} offline shows {shown!r}, not {heading!r}"
-    driver.get(base + "/no-such-page")
+    load(driver, base + "/no-such-page")
     wait_for_text(driver, "You are offline", "h1")
 
-    driver.get(base + "/journal")  # unlock on the journal page
+    load(driver, base + "/journal")  # unlock on the journal page
     wait_until(driver, "!document.querySelector('#unlock').closest('section').hidden")
     fill(driver.find_element(By.ID, "u-secret"), PASSPHRASE)
     click(driver.find_element(By.CSS_SELECTOR, "#unlock button"))
     wait_until(driver, "!document.querySelector('#change').closest('section').hidden", timeout=20,
                message="the journal did not unlock offline")
 
-    driver.get(base + "/support")  # a new page load locks again; the names come back offline
+    load(driver, base + "/support")  # a new page load locks again; the names come back offline
     unlock_in_page(driver)
     for name in PEOPLE:
         wait_for_text(driver, name, "main")
 
-    driver.get(base + "/section/introduction")  # write offline, then read it back after a reload
+    load(driver, base + "/section/introduction")  # write offline, then read it back after a reload
     unlock_in_page(driver)
     first = "#activity-2-0 input[type=text]"
     wait_until(driver, "document.querySelector(args[0]).value === args[1]", first, PEOPLE[0])
@@ -100,7 +101,7 @@ def test_server_stopped_every_worker_page_and_the_journal_work(browser, make_ser
     wait_until(driver, """!document.querySelector("form[data-activity='2.0']").hasAttribute('data-pending')
         && /^Saved/.test(document.querySelector("form[data-activity='2.0'] [data-save-status]").textContent)""",
                message="an answer typed offline never said Saved")
-    driver.refresh()
+    load(driver)
     unlock_in_page(driver)
     wait_until(driver, "document.querySelector(args[0]).value === args[1]", first, "Morag, written with no signal",
                message="the answer saved offline did not come back")

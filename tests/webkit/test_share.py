@@ -13,6 +13,7 @@ from .conftest import (
     click,
     fill,
     journal,
+    load,
     unlock_in_page,
     wait_for_text,
     wait_offline_ready,
@@ -39,7 +40,7 @@ def server(make_server):
 
 def supervisor_signs_in(driver, server) -> str:
     """The supervisor, at their desk in a window of their own on the server's own address; returns a pairing code."""
-    driver.get(server.url + "/supervise/login")
+    load(driver, server.url + "/supervise/login")
     fill(driver.find_element(By.ID, "email"), EMAIL)
     fill(driver.find_element(By.ID, "password"), SUPERVISOR_PASSWORD)
     click(driver.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
@@ -64,7 +65,7 @@ def test_summary_written_with_the_server_down_reaches_the_supervisor_exactly_as_
     driver = browser
     base = server.wire.url
     phone = driver.current_window_handle
-    driver.get(base + "/share")
+    load(driver, base + "/share")
     wait_offline_ready(driver)
     journal(driver, "createJournal", PASSPHRASE)
     for activity, field, value in [("2.1", "personality", PRIVATE), ("2.15", "what_to_say", PRIVATE),
@@ -81,9 +82,10 @@ def test_summary_written_with_the_server_down_reaches_the_supervisor_exactly_as_
     fill(driver.find_element(By.ID, "pair-name"), "SJ")
     click(driver.find_element(By.CSS_SELECTOR, "#pair-form button[type=submit]"))
     wait_for_text(driver, "Paired with Morag as SJ", "main")
-    driver.refresh()  # a new page load: locked until the worker unlocks
+    load(driver)  # a new page load: locked until the worker unlocks
     unlock_in_page(driver)
 
+    server.wire.note(-1, "server stopping")
     server.stop()  # no signal
     compose(driver, "Mr Smith in bed 12 came up again.")
     flagged = wait_until(driver, "!document.querySelector('[data-check]').hidden"
@@ -101,20 +103,22 @@ def test_summary_written_with_the_server_down_reaches_the_supervisor_exactly_as_
                message="the summary did not wait in the outbox")
     wait_for_text(driver, "Waiting to send", ".outbox-item")
 
+    server.wire.note(-1, "server starting")
     server.start()  # signal again, on the same address; the worker opens the app at the contents
-    driver.get(base + "/")
+    load(driver, base + "/")
     wait_until(driver, "document.querySelector('.section-link')")
-    driver.get(base + "/share")
+    load(driver, base + "/share")
     try:
         status = wait_until(driver, "document.querySelector('.outbox-item[data-status=sent] .outbox-status')?.textContent",
                             timeout=30)
     except AssertionError:
         puts = [line for line in server.wire.sent().splitlines() if line.startswith(("PUT ", "GET / ", "GET /share "))]
         outbox = driver.execute_script("return document.querySelector('[data-outbox]')?.innerText")
-        raise AssertionError(f"not sent once the server was back; the outbox says {outbox!r}; the phone sent {puts}") from None
+        raise AssertionError(f"not sent once the server was back; the outbox says {outbox!r}; the phone sent {puts};"
+                             f" the wire: {server.wire.report()}") from None
 
     driver.switch_to.window(desk)
-    driver.refresh()
+    load(driver)
     wait_for_text(driver, "SJ", "main")
     shown = driver.find_elements(By.CSS_SELECTOR, ".shared-text")
     assert [element.text for element in shown] == [previewed], "the supervisor did not see exactly the preview"

@@ -7,6 +7,7 @@ from .conftest import (
     click,
     fill,
     journal,
+    load,
     unlock_in_page,
     wait_for_text,
     wait_offline_ready,
@@ -17,7 +18,7 @@ from .conftest import (
 def test_update_available_after_a_pack_change_and_nothing_is_lost(browser, make_server):
     driver, server = browser, make_server(copy_content=True)
     base = server.wire.url
-    driver.get(base + "/section/first")
+    load(driver, base + "/section/first")
     wait_offline_ready(driver)
     journal(driver, "createJournal", PASSPHRASE)
     fill(driver.find_element(By.ID, "f-1-1-name"), "written before the update")
