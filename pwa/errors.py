@@ -2,7 +2,7 @@
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .store import StoreUnavailable
+from .storefile import StoreUnavailable
 
 MESSAGES = {
     400: "The request could not be understood. Check what was sent and try again.",

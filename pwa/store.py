@@ -1,24 +1,9 @@
-"""Server storage: TinyDB files behind functions named for what they do.
+"""Server storage: Alongside's data behind functions named for what they do.
 
-TinyDB's documentation warns against sharing a database between threads or
-processes, and its JSON storage rewrites the file in place. So here:
-
-- ``AtomicJSONStorage`` writes a temp file, fsyncs it, ``os.replace``s it over the
-  real file and fsyncs the folder: a crash leaves the old file or the new one;
-- every read-modify-write holds a thread lock *and* a file lock (``filelock``) for
-  its file, and starts from the file as it is on disk at that moment, because
-  other server processes write it too;
-- accounts, pairing codes and devices live in ``accounts.json``; each supervisor's
-  summaries live in ``summaries/<supervisor id>.json``, so a write costs one
-  supervisor's data, not everyone's.
-
-Each file holds one document per line and starts with a random generation id
-that changes with every write. Under the lock, before every modification, a
-process reads the file again, unless its id is the one the process last read or
-wrote; it then decodes only the lines it has not seen, and unchanged documents
-keep their JSON text. Changes that threads submit while a write is under way are
-applied together and written once (group commit); each returns only when the
-write that holds it is on disk. So a write costs about the bytes and two fsyncs.
+Accounts, pairing codes and devices live in ``accounts.json``; each supervisor's
+summaries live in ``summaries/<supervisor id>.json``, so a write costs one
+supervisor's data, not everyone's. Each file is a ``StoreFile`` (storefile.py):
+TinyDB with crash-safe writes under thread and file locks, group commit.
 
 Secret tokens (pairing codes, device tokens, set-up links) are stored only as
 HMAC-SHA256 under a key kept beside the files (``token_key``, mode 0600): a
@@ -28,33 +13,29 @@ is rewritten as an HMAC the next time the device is seen.
 
 A document that lacks a field this module writes is named in the log once and
 treated as absent, except a damaged summary: its supervisor still sees (and can
-delete) it. A write the disk refuses raises ``StoreUnavailable`` and leaves no
-temp file behind.
+delete) it. A write the disk refuses raises ``StoreUnavailable``.
 
 Views never touch TinyDB: they call ``get_store()`` and the methods of ``Store``.
 """
 from __future__ import annotations
 
-import errno
 import hashlib
 import hmac
-import json
 import logging
 import os
 import re
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from filelock import FileLock
 from flask import current_app
-from tinydb import TinyDB, where
-from tinydb.storages import Storage
+from tinydb import where
 from tinydb.table import Document, Table
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from .storefile import CorruptFile, StoreFile
 
 ACCOUNTS = "accounts.json"
 SUMMARIES = "summaries"
@@ -62,10 +43,6 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud o
 CODE_LENGTH = 8
 PASSWORD_MIN_CHARS = 12
 CACHED_FILES = 64  # parsed files kept per process; the rest are read again when next used
-_HEAD = re.compile(rb'^\{"_generation":"([0-9a-f]{32})"')
-_HEAD_LINE = re.compile(rb'^\{"_generation":"([0-9a-f]{32})",?$')
-_TABLE_LINE = re.compile(rb'^"([A-Za-z0-9_]+)":\{$')
-_DOC_LINE = re.compile(rb'^"([^"\\]*)":\{')
 _SUPERVISOR_ID = re.compile(r"[0-9a-f]{16}")  # matched whole (fullmatch)
 TOKEN_KEY = "token_key"
 log = logging.getLogger(__name__)
@@ -127,329 +104,6 @@ class StoreError(Exception):
         self.reason = reason
 
 
-class CorruptFile(RuntimeError):
-    """A store file that is not the JSON this module writes."""
-
-
-class StoreUnavailable(RuntimeError):
-    """The disk refused a read or write (full, read-only, failing); nothing was changed."""
-
-    def __init__(self, path: Path, exc: OSError):
-        super().__init__(f"{path}: {exc.strerror or exc}")
-        self.path, self.full = path, exc.errno in (errno.ENOSPC, errno.EDQUOT)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One version of a store file: its generation id, tables, and each document's line of JSON.
-
-    Never changed once made (``indexes`` is a cache filled on first use): threads
-    share it while a writer works on copies. ``lines`` maps table -> doc id ->
-    (document, its line in the file).
-    """
-
-    generation: str | None
-    tables: dict = field(default_factory=dict)
-    lines: dict = field(default_factory=dict)
-    indexes: dict = field(default_factory=dict)
-
-    def index(self, table: str, key: str) -> dict:
-        """Return {value of ``key``: doc id} for one table, built once per version."""
-        found = self.indexes.get((table, key))
-        if found is None:
-            found = self.indexes[table, key] = {doc[key]: doc_id for doc_id, doc in self.tables.get(table, {}).items()
-                                                if isinstance(doc.get(key), str)}
-        return found
-
-
-EMPTY = Snapshot(None)
-
-
-class KeyedTable(Table):
-    """A table whose documents are keyed by a string the store chooses (a uuid, an id, a hash).
-
-    Updates replace documents instead of changing them in place, because the
-    snapshot other threads are reading shares the old ones.
-    """
-
-    document_id_class = str
-
-    def update(self, fields: dict, cond=None, doc_ids=None) -> list[str]:
-        if not isinstance(fields, dict):
-            raise TypeError("update with a dict of fields")
-        updated: list[str] = []
-
-        def replace(table: dict) -> None:
-            ids = list(doc_ids) if doc_ids is not None else [i for i, doc in table.items() if cond(doc)]
-            for doc_id in ids:
-                table[doc_id] = {**table[doc_id], **fields}
-            updated.extend(ids)
-
-        self._update_table(replace)
-        return updated
-
-    def update_multiple(self, *args, **kwargs):
-        raise NotImplementedError("update_multiple changes documents in place; use update")
-
-
-class Database(TinyDB):
-    table_class = KeyedTable
-
-    def table(self, name: str, **kwargs) -> Table:
-        # No query cache: another process may change the file between two queries.
-        return super().table(name, cache_size=0, **kwargs)
-
-
-class AtomicJSONStorage(Storage):
-    """TinyDB storage for one locked transaction (or one read) on a store file.
-
-    It reads the file once, hands TinyDB copies to change, and on ``flush`` writes
-    the result once: temp file, fsync, ``os.replace``, fsync of the folder.
-
-    The file is ordinary JSON laid out one document per line::
-
-        {"_generation":"<32 hex digits>",
-        "summaries":{
-        "<id>":{...},
-        "<id>":{...}
-        }
-        }
-
-    so a process that finds the file changed decodes only the lines it has not seen.
-    """
-
-    def __init__(self, store_file: StoreFile, snapshot: Snapshot, writable: bool):
-        self.store_file, self.snapshot, self.writable = store_file, snapshot, writable
-        self.tables: dict | None = None
-        self.changed = False
-
-    def read(self) -> dict:
-        if not self.writable:
-            return self.snapshot.tables
-        if self.tables is None:
-            # TinyDB replaces whole tables in this dict; documents are replaced, never changed (KeyedTable).
-            self.tables = dict(self.snapshot.tables)
-        return self.tables
-
-    def write(self, data: dict) -> None:
-        if not self.writable:
-            raise RuntimeError("write outside a transaction")
-        self.tables, self.changed = data, True
-
-    def flush(self) -> None:
-        """Write the changed tables to disk atomically and durably."""
-        if not self.changed:
-            return
-        generation = secrets.token_hex(16)
-        lines: dict = {}
-        chunks = [b'{"_generation":"', generation.encode(), b'"']
-        for name, docs in self.tables.items():
-            known = self.snapshot.lines.get(name, {})
-            lines[name] = fresh = {
-                doc_id: (doc, hit[1] if (hit := known.get(doc_id)) is not None and (hit[0] is doc or hit[0] == doc)
-                         else _line(doc_id, doc))
-                for doc_id, doc in docs.items()}
-            body = b",\n".join([line for _, line in fresh.values()])
-            chunks += [b",\n", _line(name), b":{\n", body, b"\n}"] if body else [b",\n", _line(name), b":{\n}"]
-        chunks.append(b"\n}\n")
-        path = self.store_file.path
-        tmp = path.with_name(path.name + ".tmp")  # one writer at a time holds the lock
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.writelines(chunks)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)  # a full disk must not also keep half a file
-            raise
-        _fsync_folder(path.parent)
-        self.store_file.snapshot = Snapshot(generation, self.tables, lines)
-
-    def close(self) -> None:
-        pass
-
-
-def _line(key: str, doc: dict | None = None) -> bytes:
-    """Return ``"key"`` or ``"key":{doc}`` as compact JSON: ASCII, never a raw line break."""
-    text = json.dumps(key) if doc is None else json.dumps(key) + ":" + json.dumps(doc, separators=(",", ":"))
-    return text.encode("ascii")
-
-
-def _parse_lines(raw: bytes, known: dict) -> Snapshot | None:
-    """Read a file in the one-document-per-line layout, decoding only lines not in ``known``.
-
-    Return None for anything else (a file written by other means): the caller parses it whole.
-    """
-    rows = raw.split(b"\n")
-    head = _HEAD_LINE.match(rows[0])
-    if head is None:
-        return None
-    tables: dict = {}
-    lines: dict = {}
-    i = 1
-    try:
-        while rows[i] != b"}":
-            table = _TABLE_LINE.match(rows[i])
-            if table is None:
-                return None
-            name = table.group(1).decode()
-            docs, fresh, old = tables.setdefault(name, {}), lines.setdefault(name, {}), known.get(name, {})
-            i += 1
-            while rows[i] not in (b"}", b"},"):
-                line = rows[i][:-1] if rows[i].endswith(b",") else rows[i]
-                key = _DOC_LINE.match(line)
-                if key is None:
-                    return None
-                doc_id = key.group(1).decode()
-                hit = old.get(doc_id)
-                doc = hit[0] if hit is not None and hit[1] == line else json.loads(b"{" + line + b"}")[doc_id]
-                docs[doc_id], fresh[doc_id] = doc, (doc, line)
-                i += 1
-            i += 1
-    except (IndexError, ValueError, KeyError):
-        return None
-    if any(rows[i + 1:]):
-        return None
-    return Snapshot(head.group(1).decode(), tables, lines)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename in ``folder`` durable."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-class _Change:
-    """One thread's change waiting for a group commit, and then its outcome."""
-
-    def __init__(self, change):
-        self.change = change
-        self.finished = False
-        self.result = self.error = None
-
-    def outcome(self):
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
-class StoreFile:
-    """One JSON file of the store: its locks and the last version this process knew."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.thread_lock = threading.Lock()
-        # filelock polls for a held lock; the default 50 ms would idle other processes' writers.
-        self.file_lock = FileLock(f"{path}.lock", mode=0o600, thread_local=False, preserve_lock_file=True,
-                                  poll_interval=0.002)
-        self.snapshot = EMPTY
-        self._queue: list[_Change] = []
-        self._queue_lock = threading.Lock()
-
-    def load(self) -> Snapshot:
-        """Return the file as it is on disk now, decoding only what changed since this process saw it."""
-        known = self.snapshot
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except FileNotFoundError:
-            return EMPTY
-        except OSError as exc:
-            raise StoreUnavailable(self.path, exc) from exc
-        try:  # os-level reads: on the hot path every call that lets go of the GIL costs
-            head = os.read(fd, 64)
-            match = _HEAD.match(head)
-            if match and known.generation == match.group(1).decode():
-                return known
-            chunks = [head]
-            while chunk := os.read(fd, 1 << 20):
-                chunks.append(chunk)
-            raw = b"".join(chunks)
-        finally:
-            os.close(fd)
-        snapshot = _parse_lines(raw, known.lines) or _parse_whole(raw, self.path)
-        if snapshot.generation:
-            self.snapshot = snapshot
-        return snapshot
-
-    def view(self, snapshot: Snapshot | None = None) -> Database:
-        """Return a read-only database of the file as it is now (no lock: writes are atomic)."""
-        storage = AtomicJSONStorage(self, snapshot or self.load(), writable=False)
-        return Database(storage=lambda: storage)
-
-    def change(self, change):
-        """Apply ``change(db)`` to the file as it is on disk now, write it, and return what it returned.
-
-        Group commit: changes other threads submit while a write is under way are
-        applied together in the next transaction and written once. Each returns
-        only after the write that holds it is on disk, and an exception undoes
-        only its own change (it is raised in the thread that submitted it).
-        """
-        job = _Change(change)
-        with self._queue_lock:
-            self._queue.append(job)
-        with self.thread_lock:
-            if not job.finished:
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
-                self._commit(batch)
-        try:
-            return job.outcome()
-        except OSError as exc:
-            raise StoreUnavailable(self.path, exc) from exc
-
-    def _commit(self, batch: list[_Change]) -> None:
-        try:
-            with self.file_lock:
-                storage = AtomicJSONStorage(self, self.load(), writable=True)
-                db = Database(storage=lambda: storage)
-                for job in batch:
-                    # TinyDB replaces tables and (see KeyedTable) documents, never changing them in
-                    # place, so a shallow copy is enough to undo one change.
-                    before = dict(storage.read()), storage.changed
-                    try:
-                        job.result = job.change(db)
-                    except Exception as exc:  # noqa: BLE001 -- raised again in the submitting thread
-                        job.error = exc
-                        storage.tables, storage.changed = before
-                storage.flush()
-        except BaseException as exc:  # noqa: BLE001 -- every change in the batch must hear it was not written
-            for job in batch:
-                job.error = job.error or exc
-        finally:
-            for job in batch:
-                job.finished = True
-
-    def delete(self) -> None:
-        """Delete the file (under its locks)."""
-        with self.thread_lock, self.file_lock:
-            self.path.unlink(missing_ok=True)
-            self.snapshot = EMPTY
-
-    def forget(self) -> None:
-        """Drop the parsed copy to save memory; the next use reads the file again."""
-        self.snapshot = EMPTY
-
-
-def _parse_whole(raw: bytes, path: Path) -> Snapshot:
-    """Parse a store file laid out some other way (edited by hand, or by plain TinyDB)."""
-    try:
-        tables = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise CorruptFile(f"{path} is not valid JSON ({exc}); restore it from a backup.") from None
-    if not isinstance(tables, dict):
-        raise CorruptFile(f"{path} does not hold a JSON object; restore it from a backup.")
-    generation = tables.pop("_generation", None)
-    if not all(isinstance(docs, dict) for docs in tables.values()):
-        raise CorruptFile(f"{path} has a table that is not an object; restore it from a backup.")
-    return Snapshot(generation if isinstance(generation, str) else None, tables)
-
-
-# Fields a document may lack (older files) and the value they then have.
 OPTIONAL = {
     "supervisors": {"password_hash": None, "setup_hash": None, "setup_expires": None, "session_version": 0},
     "devices": {"revoked": None},
