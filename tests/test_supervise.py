@@ -503,3 +503,16 @@ def test_sign_in_over_plain_http_on_the_network_says_https_is_needed(tmp_path, b
 def test_sign_in_on_this_computer_or_over_https_shows_the_form(tmp_path, base_url):
     page = page_of(secure_cookie_app(tmp_path).test_client().get("/supervise/login", base_url=base_url))
     assert 'name="password"' in page and "Ask the team that runs Alongside (your IT" not in page
+
+
+def test_a_damaged_supervisor_record_signs_out_and_is_named_in_the_log(app, client, auth, caplog):
+    person = auth.create()
+    auth.login()
+    path = Path(app.instance_path) / "store" / "accounts.json"
+    data = json.loads(path.read_text())
+    del data["supervisors"][person["id"]]["name"]
+    path.write_text(json.dumps(data))
+    response = client.get("/supervise/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/supervise/login")
+    assert auth.login().status_code == 401
+    assert person["id"] in caplog.text and "'name' is missing" in caplog.text
