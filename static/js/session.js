@@ -96,13 +96,7 @@ async function sync() {
 /** Another tab stored entry `id`: take it in, unless this tab is writing that field itself. */
 async function refresh(id) {
   const entry = await store.getEntry(id).catch(() => null);
-  if (!key) return;
-  if (!entry) {
-    const gone = [...answers.values()].find((a) => a.id === id && !a.pending);
-    if (gone) { answers.delete(slot(gone)); changed(gone); }
-    return;
-  }
-  if (known.has(entry.iv)) return;
+  if (!key || !entry || known.has(entry.iv)) return;
   const plain = await vault.openEntry(key, entry).catch(() => null);
   const mine = plain && answers.get(slot(plain));
   if (!plain || !key || mine?.pending || (mine && mine.id !== id && order(mine, plain) > 0)) return;
@@ -227,15 +221,6 @@ export async function loadAnswers() {
   return [...answers.values()].map((a) => structuredClone(strip(a)));
 }
 
-export async function deleteAnswer(activity, field) {
-  if (!key) throw lockedError();
-  const found = answers.get(slot({ activity, field }));
-  if (!found) return;
-  answers.delete(slot(found));
-  await (writes = writes.catch(() => {}).then(() => store.deleteEntry(found.id)));
-  post("saved", found.id);
-}
-
 /** After a restore replaced an answer: keep the restored one (true), or go back to the one it replaced. */
 export function settle(activity, field, keepRestored) {
   const found = answers.get(slot({ activity, field }));
@@ -287,8 +272,11 @@ export const sealedJournal = async () => ({ vault: await store.getVault(), entri
 // Site data cleared (or evicted) under an open page: rebuild from this page if it is unlocked (key, vault
 // and every answer's ciphertext are in memory), else remember the loss so the set-up page can say so.
 store.onClose(() => { checking ||= checkStorage().finally(() => { checking = null; }); });
+// (An open made as the connection closes may fail once; an error that persists, e.g. a newer app's
+// database, means "cannot tell": nothing is done.)
+const vaultNow = (tries = 3) => store.getVault().catch(() => tries > 1 ? vaultNow(tries - 1) : true);
 async function checkStorage() {
-  if (!record || (await store.getVault().catch(() => null))) return;
+  if (!record || (await vaultNow())) return;
   let rebuilt = false;
   if (key) {
     const job = (writes = writes.catch(() => {}).then(async () => {

@@ -82,7 +82,6 @@ export const putEntry = (entry, known) => write("entries", (s) => {
     else target.transaction.abort();
   };
 });
-export const deleteEntry = (id) => write("entries", (s) => s.delete(id));
 export const getSetting = async (name, fallback) => (await read("settings", (s) => s.get(name))) ?? fallback;
 export const setSetting = (name, value) => write("settings", (s) => s.put(value, name));
 // Sealed summaries waiting to be sent.
