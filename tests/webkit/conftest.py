@@ -190,10 +190,13 @@ class Wire:
         upstream.settimeout(None)
         with self.lock:
             self.sockets.append(upstream)
-        back = threading.Thread(target=self._pump, args=(upstream, client, None, lambda: self.note(number, "server closed")),
-                                daemon=True)
+        # The server closing its end closes the phone's end outright, as when its process ends: a request the
+        # phone then writes on that connection fails at once instead of vanishing into a half-open relay.
+        back = threading.Thread(target=self._pump, args=(upstream, client, None, lambda: self.note(number, "server closed"),
+                                                         socket.SHUT_RDWR), daemon=True)
         back.start()
-        self._pump(client, upstream, stream, lambda: self.note(number, f"phone closed after {self._requests(stream)}"))
+        self._pump(client, upstream, stream, lambda: self.note(number, f"phone closed after {self._requests(stream)}"),
+                   socket.SHUT_WR)
         back.join()
         client.close()
         upstream.close()
@@ -204,7 +207,7 @@ class Wire:
                 if line.endswith(" HTTP/1.1") and line.split(" ", 1)[0].isupper()]
 
     @staticmethod
-    def _pump(source, target, record, done):
+    def _pump(source, target, record, done, how):
         try:
             while chunk := source.recv(65536):
                 if record is not None:
@@ -214,7 +217,7 @@ class Wire:
             pass
         done()
         try:
-            target.shutdown(socket.SHUT_WR)
+            target.shutdown(how)
         except OSError:
             pass
 
