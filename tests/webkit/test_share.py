@@ -132,3 +132,22 @@ def test_summary_written_with_the_server_down_reaches_the_supervisor_exactly_as_
     # The app must pick the worker's (UK) format itself, as journal.js does for "Saved at".
     assert re.search(r"\b([01]\d|2[0-3]):[0-5]\d\b", status) and not re.search(r"\b[AP]M\b", status), \
         f"the outbox says {status!r}: not the ward's 24-hour time"
+
+
+def test_supervisor_signing_in_over_plain_http_on_this_computer_is_signed_in_or_told_why(browser, make_server):
+    """README's "Try it as a worker and a supervisor" on one computer, in Safari: http://127.0.0.1 with the
+    default Secure session cookie. Chromium keeps a Secure cookie on loopback; WebKit does not."""
+    driver, server = browser, make_server(content=REAL_PACK)
+    subprocess.run([sys.executable, "-m", "pwa.cli", "supervisor", "add", EMAIL, "--name", "Morag",
+                    "--instance", str(server.instance)], input=f"{SUPERVISOR_PASSWORD}\n{SUPERVISOR_PASSWORD}\n",
+                   text=True, check=True, capture_output=True, env=server.env_for_cli())
+    load(driver, server.url + "/supervise/login")
+    if driver.find_elements(By.ID, "email"):
+        fill(driver.find_element(By.ID, "email"), EMAIL)
+        fill(driver.find_element(By.ID, "password"), SUPERVISOR_PASSWORD)
+        driver.execute_script("window.__oldDocument = true")
+        click(driver.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
+        wait_until(driver, "window.__oldDocument === undefined && document.readyState === 'complete'")
+    shown = driver.find_element(By.CSS_SELECTOR, "main").text
+    assert "Shared summaries" in shown or "plain http://" in shown, \
+        f"WebKit dropped the Secure session cookie and the supervisor was told something else: {shown[:300]!r}"
