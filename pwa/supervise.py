@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, flash, g, has_request_context, redirect, render_template, request, session,
+                   url_for)
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from . import sync
@@ -46,6 +48,7 @@ NOT_SHOWN = ("This summary could not be shown: what the server holds for it is d
 
 def init_app(app) -> None:
     """Add the supervisor pages, CSRF protection for every form, and the /api exemption."""
+    app.session_interface = SessionInterface()
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a token lasts as long as the sign-in
     # Referrer-Policy: no-referrer (shell.py) means browsers send no Referer (and Origin: null), so
     # flask-wtf's HTTPS Referer check would refuse every form; the token and SameSite=Lax guard them.
@@ -61,17 +64,31 @@ def init_app(app) -> None:
         return render_error(400, "csrf", CSRF_MESSAGE)
 
 
+def on_this_computer(host: str) -> bool:
+    """True for localhost and loopback addresses, where a browser treats plain http as secure."""
+    name = urlsplit("//" + host).hostname or ""
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def insecure_context() -> bool:
     """True when a browser will drop the Secure session cookie: plain http to an address not this computer."""
     if request.scheme != "http" or not current_app.config["SESSION_COOKIE_SECURE"]:
         return False
-    host = urlsplit("//" + request.host).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return False
-    try:
-        return not ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return True
+    return not on_this_computer(request.host)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Secure session cookies, except over plain http to this computer: Chromium keeps a Secure cookie
+    there but Safari (WebKit) drops it, and trying Alongside at http://127.0.0.1 must work in both."""
+
+    def get_cookie_secure(self, app) -> bool:
+        plain_local = has_request_context() and request.scheme == "http" and on_this_computer(request.host)
+        return super().get_cookie_secure(app) and not plain_local
 
 
 @bp.before_request

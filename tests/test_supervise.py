@@ -63,7 +63,8 @@ def test_session_cookie_is_secure_outside_development(tmp_path):
                      instance_path=tmp_path / "instance")
     auth = AuthActions(app, app.test_client())
     auth.create()
-    assert "Secure" in auth.login().headers["Set-Cookie"]
+    with app.test_request_context(base_url="https://alongside.example.org"):
+        assert app.session_interface.get_cookie_secure(app) is True
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
@@ -516,3 +517,15 @@ def test_a_damaged_supervisor_record_signs_out_and_is_named_in_the_log(app, clie
     assert response.status_code == 302 and response.headers["Location"].endswith("/supervise/login")
     assert auth.login().status_code == 401
     assert person["id"] in caplog.text and "'name' is missing" in caplog.text
+
+
+def test_session_cookie_is_secure_except_over_plain_http_to_this_computer(tmp_path):
+    from pwa import create_app
+    app = create_app({"TESTING": True, "SECURE_COOKIES_IN_TESTS": True}, instance_path=tmp_path / "instance")
+    for base, secure in [("http://127.0.0.1:8000", False), ("http://localhost:8000", False),
+                         ("https://alongside.example.org", True), ("https://127.0.0.1", True)]:
+        client = app.test_client()
+        response = client.get("/supervise/login", base_url=base)
+        cookie = response.headers.get("Set-Cookie", "")
+        assert cookie.startswith("session="), (base, cookie)
+        assert ("; Secure" in cookie) is secure, (base, cookie)
