@@ -3,6 +3,7 @@
 from axe_playwright_python.sync_playwright import Axe
 
 from pwa.content import load_pack
+from pwa.reader import page_url
 
 from .conftest import REAL_PACK, wait_offline_ready
 
@@ -13,12 +14,12 @@ def test_every_section_reads_offline_after_first_visit(live_server, context, pag
     page.goto(live_server.url + "/")
     wait_offline_ready(page)
     context.set_offline(True)
-    for section in MODULE.sections:
-        page.goto(f"{live_server.url}/section/{section.id}")
-        assert page.locator("h1").inner_text().endswith(section.title)
-        first_activity = next(iter(section.activities), None)
-        if first_activity:
-            assert page.locator(f"[data-activity='{first_activity['id']}']").count() == 1
+    for section, part in MODULE.pages():  # every part of every section
+        page.goto(live_server.url + page_url(section, part))
+        title = section.title if len(section.parts) == 1 else part.title
+        assert page.locator("h1").inner_text().endswith(title)
+        for activity in part.activities:
+            assert page.locator(f"[data-activity='{activity['id']}']").count() == 1
     page.goto(live_server.url + "/")
     assert page.locator(".section-link").count() == len(MODULE.sections)
 
