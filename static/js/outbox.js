@@ -1,7 +1,7 @@
 // Send sealed summaries. Runs in the page (on load, on `online`, and again when a retry is due while
 // the page stays open) and in the service worker (Background Sync, or when the page asks); PUT is
 // idempotent, so both sending at once is safe.
-import { getSetting, outboxAll, outboxDelete, outboxPut } from "./store.js";
+import { getSetting, outboxAll, outboxSwap } from "./store.js";
 
 const MAX_WAIT_MS = 60 * 60 * 1000;
 const channel = "BroadcastChannel" in self ? new BroadcastChannel("alongside-outbox") : null;
@@ -78,8 +78,7 @@ export async function sendOutbox({ force = false } = {}) {
     if (item.status !== "queued" && item.status !== "withdrawing") continue;
     if (!force && item.nextAttempt && item.nextAttempt > now) { waiting += 1; continue; }
     const next = (items[i] = await attempt(item, pairing, now));
-    if (next.status === "withdrawn") await outboxDelete(item.id);
-    else await outboxPut(next);
+    await outboxSwap(item, next.status !== "withdrawn" && next);
     if (next.status === "queued" || next.status === "withdrawing") waiting += 1;
     changed = true;
   }
