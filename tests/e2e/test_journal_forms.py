@@ -230,3 +230,24 @@ def test_unlocked_activity_forms_pass_axe_light_and_dark(make_server, live_serve
         results = axe.run(page)
         assert results.violations_count == 0, f"{scheme} use-of-self:\n{results.generate_report()}"
         context.close()
+
+
+def test_unmount_resolves_once_what_was_typed_has_committed(make_server, page):
+    """The navigator's contract: unmount() waits for every pending save of the forms on show."""
+    server = make_server()
+    page.goto(server.url + "/section/first")
+    create_journal(page)
+    page.locator("#f-1-1-name").press_sequentially("typed, then straight to another page")
+    committed = page.evaluate("""async () => {
+        const base = document.querySelector("script[type=module][src*='/js/main.js']").src;
+        const forms = await import(base.replace("/js/main.js", "/js/journal.js"));
+        const store = await import(base.replace("/js/main.js", "/js/store.js"));
+        const session = await import(base.replace("/js/main.js", "/js/session.js"));
+        await forms.unmount();
+        const latest = session.answer("1.1", "name");
+        return latest.value.endsWith("another page") && (await store.allEntries()).some((e) => e.iv === latest.tag);
+    }""")
+    assert committed, "unmount resolved before the last save committed"
+    page.reload()
+    unlock(page)
+    expect(page.locator("#f-1-1-name")).to_have_value("typed, then straight to another page")
