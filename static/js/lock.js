@@ -11,8 +11,8 @@ let exists = false; // a journal is set up on this phone
 const channel = self.BroadcastChannel && new BroadcastChannel("alongside-idle");
 const make = (tag, props) => Object.assign(document.createElement(tag), props);
 const lockButton = make("button", { type: "button", hidden: true, textContent: "Lock now", onclick: () => session.lock() });
-const warning = make("div", { className: "toast top", hidden: true });
-const notice = make("div", { className: "toast top", hidden: true });
+const warning = make("div", { className: "toast", hidden: true });
+const notice = make("div", { className: "toast", hidden: true });
 const curtain = make("div", { className: "curtain", hidden: true, textContent: "Alongside" });
 warning.setAttribute("role", "alert");
 notice.setAttribute("role", "alert");
