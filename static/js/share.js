@@ -33,14 +33,32 @@ async function api(method, path, body) {
   return data;
 }
 
+/** Who the phone is paired with: names live in the encrypted journal, never in the clear pairing record
+ * (which keeps only what the service worker needs to send: the token and the key). */
+const names = () => (session.isUnlocked() && session.answer(SHARED, "pairing")?.value) || null;
+
+/** Move names a pairing record from before this release held in clear into the journal. */
+async function moveNamesIntoJournal() {
+  if (!pairing?.supervisorName || !session.isUnlocked()) return;
+  const { supervisorName, displayName, ...kept } = pairing;
+  await session.saveAnswer({ activity: SHARED, field: "pairing", value: { supervisorName, displayName } });
+  await session.setSetting("pairing", (pairing = kept));
+}
+
 async function showPairing() {
   pairing = await session.getSetting("pairing", null);
-  show($("[data-unpaired]"), !pairing);
+  await moveNamesIntoJournal().catch(() => {});
+  const open = session.isUnlocked();
+  show($("[data-unpaired]"), !pairing && open);
+  show($("[data-pair-locked]"), !pairing && !open);
   show($("[data-paired]"), Boolean(pairing));
   show($("[data-compose]"), Boolean(pairing));
-  if (pairing) {
-    $("[data-supervisor-name]").textContent = pairing.supervisorName;
-    $("[data-display-name]").textContent = pairing.displayName;
+  const who = names();
+  show($("[data-paired-names]"), Boolean(who));
+  show($("[data-paired-locked]"), !who);
+  if (who) {
+    $("[data-supervisor-name]").textContent = who.supervisorName;
+    $("[data-display-name]").textContent = who.displayName;
   }
 }
 
@@ -55,8 +73,9 @@ async function pair(event) {
   if (!navigator.onLine) { error.textContent = OFFLINE; return; }
   try {
     const made = await api("POST", "/api/pair", { code, display_name: displayName });
-    await session.setSetting("pairing", { token: made.device_token, supervisorName: made.supervisor_name,
-      displayName, jwk: made.recipient_key.jwk, kid: made.recipient_key.kid, pairedAt: new Date().toISOString() });
+    await session.saveAnswer({ activity: SHARED, field: "pairing", value: { supervisorName: made.supervisor_name, displayName } });
+    await session.setSetting("pairing", { token: made.device_token, jwk: made.recipient_key.jwk,
+      kid: made.recipient_key.kid, pairedAt: new Date().toISOString() });
     $("#pair-form").reset();
     await showPairing();
     await showComposer();
@@ -76,6 +95,7 @@ async function unpair() {
   }
   for (const item of await outboxAll()) await outboxDelete(item.id);
   await session.setSetting("pairing", null);
+  if (session.isUnlocked()) await session.saveAnswer({ activity: SHARED, field: "pairing", value: null });
   show($("[data-unpair-confirm]"), false);
   await showPairing();
   await showOutbox();
@@ -169,7 +189,7 @@ async function seal() {
   try {
     const created = new Date().toISOString();
     const id = crypto.randomUUID();
-    const envelope = await sealSummary(pairing.jwk, pairing.kid, { v: 1, display_name: pairing.displayName, text: draft, created });
+    const envelope = await sealSummary(pairing.jwk, pairing.kid, { v: 1, display_name: names().displayName, text: draft, created });
     await session.saveAnswer({ activity: SHARED, field: id, value: { text: draft, created } });
     await outboxPut({ id, envelope, status: "queued", created, attempts: 0 });
     draft = "";
@@ -191,7 +211,7 @@ async function confirmSent(id) {
   const item = (await outboxAll()).find((i) => i.id === id);
   const note = $("[data-sent-note]");
   if (!note || !item) return;
-  note.textContent = item.status === "sent" ? `Sent to ${pairing.supervisorName}. It is the first of your summaries below.`
+  note.textContent = item.status === "sent" ? `Sent to ${names()?.supervisorName ?? "your supervisor"}. It is the first of your summaries below.`
     : item.status === "refused" ? `Not accepted: ${item.error}`
     : "Saved on this phone, ready to go. It will be sent as soon as there is a connection.";
   note.hidden = false;
@@ -218,7 +238,7 @@ async function showOutbox() {
   if (!here()) return;
   const items = (await outboxAll()).sort((a, b) => b.created.localeCompare(a.created));
   const texts = new Map(session.isUnlocked()
-    ? (await session.loadAnswers()).filter((a) => a.activity === SHARED).map((a) => [a.field, a.value.text]) : []);
+    ? (await session.loadAnswers()).filter((a) => a.activity === SHARED && a.value?.text).map((a) => [a.field, a.value.text]) : []);
   show($("[data-outbox-empty]"), !items.length);
   $("[data-outbox]").replaceChildren(...items.map((item) => {
     const li = document.createElement("li");
@@ -265,7 +285,7 @@ export async function mount() {
   $("[data-check-continue]").addEventListener("click", preview);
   $("[data-preview-edit]").addEventListener("click", () => stage("compose"));
   $("[data-seal]").addEventListener("click", seal);
-  addEventListener("alongside:unlock", () => { showComposer(); showOutbox(); }, { signal });
+  addEventListener("alongside:unlock", () => { showPairing(); showComposer(); showOutbox(); }, { signal });
   addEventListener("alongside:lock", () => {
     draft = "";
     $("#compose-form").reset();
@@ -273,6 +293,7 @@ export async function mount() {
     $("[data-check-list]").replaceChildren();
     show($("[data-sent-note]"), false);
     stage("compose");
+    showPairing();
     showComposer();
     showOutbox();
   }, { signal });

@@ -68,7 +68,7 @@ def pair(page, code, name="SJ"):
     page.get_by_label("Pairing code").fill(code)
     page.get_by_label("Your name, as your supervisor will see it").fill(name)
     page.get_by_role("button", name="Pair").click()
-    page.get_by_text("Paired with Morag as SJ").wait_for()
+    page.get_by_text(f"Paired with Morag as {name}").wait_for()
 
 
 def compose_and_preview(page, cover: str) -> str:
@@ -147,6 +147,7 @@ def test_unpairing_removes_every_summary_from_the_server(server, supervisor, pag
 def test_pairing_offline_says_it_needs_a_connection(server, context, page):
     page.goto(server.url + "/share")
     wait_offline_ready(page)
+    create_journal(page)
     context.set_offline(True)
     page.get_by_label("Pairing code").fill("ABCD-EFGH")
     page.get_by_label("Your name, as your supervisor will see it").fill("SJ")
@@ -156,6 +157,7 @@ def test_pairing_offline_says_it_needs_a_connection(server, context, page):
 
 def test_a_wrong_pairing_code_shows_the_servers_message(server, page):
     page.goto(server.url + "/share")
+    create_journal(page)
     page.get_by_label("Pairing code").fill("ZZZZ-ZZZZ")
     page.get_by_label("Your name, as your supervisor will see it").fill("SJ")
     page.get_by_role("button", name="Pair").click()
@@ -216,3 +218,20 @@ def test_an_empty_summary_is_refused_with_a_message(server, supervisor, page):
     alert = page.locator("[data-compose-error]")
     expect(alert).to_have_text("Choose something to include, or write a note, first.")
     assert page.locator("[data-preview]").is_hidden()
+
+
+def test_pairing_keeps_no_name_in_clear_on_the_phone(server, supervisor, page):
+    from .test_privacy import DUMP_STORAGE
+    page.goto(server.url + "/share")
+    expect(page.locator("[data-pair-locked]")).to_be_visible()  # no journal yet: unlock (or set up) to pair
+    create_journal(page)
+    expect(page.get_by_label("Pairing code")).to_be_visible()
+    pair(page, make_pairing_code(supervisor), name="Samira-Jones")
+    journal(page, "lock")
+    expect(page.locator("[data-paired-locked]")).to_be_visible()
+    expect(page.locator("[data-supervisor-name]")).to_be_empty()
+    stored = page.evaluate(DUMP_STORAGE)
+    assert '"token"' in stored, "the pairing record was not dumped, so this check would prove nothing"
+    assert "Samira-Jones" not in stored and "Morag" not in stored
+    unlock_in_page(page)
+    expect(page.get_by_text("Paired with Morag as Samira-Jones")).to_be_visible()
