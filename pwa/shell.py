@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import mimetypes
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -265,13 +266,45 @@ def precache_bundle():
     return response
 
 
+# The modules the service worker uses, written into /sw.js: a worker's own imports are fetched only
+# after it arrives, one more round trip (about a second on a phone) before installing can begin.
+SW_MODULES = ("js/store.js", "js/outbox.js")
+NAMED_IMPORT = re.compile(r'^import \{([^}]*)\} from "\./([\w/-]+\.js)";$', re.M)
+EXPORTED = re.compile(r"^export (?:async function|function|const|let|class) ([A-Za-z_$][\w$]*)", re.M)
+
+
+def scope_of(rel: str) -> str:
+    return "__" + re.sub(r"\W", "_", rel.removeprefix("js/").removesuffix(".js"))
+
+
+def inline_modules(assets: dict, rels=SW_MODULES) -> str:
+    """Write ES modules as block scopes, each returning its exports, in dependency order.
+
+    Only the forms these modules use are understood (`import { a, b as c } from "./x.js"`, `export
+    function|const ...`); anything else stops the server rather than ship a broken service worker.
+    """
+    scopes = []
+    for rel in rels:
+        source = assets[rel].body.decode("utf-8")
+
+        def take(match):
+            names = match.group(1).replace(" as ", ": ")
+            return f"const {{{names}}} = {scope_of('js/' + match.group(2))};"
+        body = NAMED_IMPORT.sub(take, source)
+        if re.search(r"^(import|export) ", EXPORTED.sub("", body), re.M) or "import(" in body:
+            raise RuntimeError(f"{rel}: an import or export the service worker inliner does not understand")
+        exports = EXPORTED.findall(body)
+        body = re.sub(r"^export ", "", body, flags=re.M)
+        scopes.append(f"const {scope_of(rel)} = (() => {{\n{body}return {{ {', '.join(exports)} }};\n}})();")
+    return "\n".join(scopes)
+
+
 @bp.route("/sw.js")
 def service_worker():
-    """The service worker, with the version and precache list written in."""
+    """The service worker, with the version, precache list and the modules it uses written in."""
     pwa: PWA = current_app.extensions["pwa"]
     source = paths.service_worker_source().read_text(encoding="utf-8")
-    body = (source.replace("__VERSION__", pwa.version()).replace("__OUTBOX_URL__", pwa.asset_url("js/outbox.js"))
-            .replace("__STORE_URL__", pwa.asset_url("js/store.js"))
+    body = (source.replace("__VERSION__", pwa.version()).replace("/* __MODULES__ */", inline_modules(pwa.assets))
             .replace("__PRECACHE__", json.dumps(pwa.precache(), separators=(",", ":"))))
     response = current_app.response_class(body, mimetype="application/javascript")
     response.headers["Cache-Control"] = "no-cache"

@@ -1,7 +1,8 @@
-/* Alongside service worker (an ES module). VERSION, PRECACHE and the outbox module's URL are
-   written in by the server (pwa/shell.py). It never holds the journal key: the outbox is sealed. */
-import "__STORE_URL__"; // outbox.js imports it too; naming it here fetches both in one round trip
-import { sendOutbox } from "__OUTBOX_URL__";
+/* Alongside service worker. VERSION, PRECACHE and the modules it uses (static/js/store.js and
+   outbox.js, as block scopes) are written in by the server (pwa/shell.py), so installing waits on no
+   second round trip. It never holds the journal key: the outbox is sealed. */
+/* __MODULES__ */
+const { sendOutbox } = __outbox;
 
 const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;

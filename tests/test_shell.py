@@ -207,3 +207,21 @@ def test_precache_bundle_refuses_bad_requests_with_a_message(client, query, stat
     response = client.get("/precache.json?" + query.format(v=version))
     assert response.status_code == status
     assert response.get_json()["message"].startswith(message)
+
+
+def test_the_service_worker_carries_its_modules_so_installing_waits_on_no_second_fetch(client):
+    body = client.get("/sw.js").get_data(as_text=True)
+    assert not re.search(r"^\s*import\b", body, re.M), "a worker's import is one more round trip before installing"
+    assert "const __store = (() => {" in body and "const __outbox = (() => {" in body
+    assert re.search(r"^const \{[\w, ]+\} = __store;$", body, re.M), "outbox.js's import of store.js"
+    assert "const { sendOutbox } = __outbox;" in body
+
+
+def test_the_inliner_refuses_what_it_does_not_understand():
+    from pwa.shell import Asset, inline_modules
+    made = lambda text: Asset(body=text.encode(), mimetype="application/javascript", integrity="")  # noqa: E731
+    assert inline_modules({"js/a.js": made("export const one = 1;\nexport function two() {}\n")}, ["js/a.js"]) == (
+        "const __a = (() => {\nconst one = 1;\nfunction two() {}\nreturn { one, two };\n})();")
+    for bad in ('import a from "./b.js";\n', 'export default 1;\n', 'const m = import("./b.js");\n'):
+        with pytest.raises(RuntimeError, match="does not understand"):
+            inline_modules({"js/a.js": made(bad)}, ["js/a.js"])
