@@ -123,13 +123,16 @@ def decrypt_backup(text: str | bytes, secret: str) -> tuple[dict, list[dict]]:
         except (InvalidTag, ValueError):
             raise BackupError("bad-file", f"This backup is damaged: entry {entry['id']} cannot be decrypted.") from None
         slot = (plain["activity"], plain["field"])
-        if slot not in newest or _when(plain) > _when(newest[slot]):
+        if slot not in newest or _order(plain) > _order(newest[slot]):
             newest[slot] = plain
     return backup, list(newest.values())
 
 
-def _when(plain: dict) -> datetime:
-    return datetime.fromisoformat(str(plain.get("updated", "1970-01-01T00:00:00Z")).replace("Z", "+00:00"))
+def _order(plain: dict) -> tuple[int, datetime]:
+    """Newer first by the journal's edit counter (seq), which no device clock can skew; then by time."""
+    seq = plain.get("seq")
+    when = datetime.fromisoformat(str(plain.get("updated", "1970-01-01T00:00:00Z")).replace("Z", "+00:00"))
+    return (seq if isinstance(seq, int) else -1, when)
 
 
 # Making vaults and entries: for test vectors (tests/vectors/make_journal_vectors.py).

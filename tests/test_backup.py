@@ -98,3 +98,14 @@ def test_answers_to_removed_questions_are_kept_at_the_end():
                {"activity": "2.0", "field": "people", "value": ["A"], "updated": "2024-01-01T00:00:00Z"}]
     text = backup.to_markdown(MODULE, answers)
     assert text.index("- A") < text.index("## Other answers") < text.index("still mine")
+
+
+def test_the_edit_counter_not_the_clock_picks_the_newest_answer():
+    vault, key = backup.make_vault("a long enough passphrase", "0000-1111-2222-3333-4444-5555", iterations=1000)
+    fast_clock = {"activity": "2.1", "field": "personality", "value": "older edit, clock a day fast",
+                  "updated": "2031-01-02T00:00:00Z", "seq": 3}
+    newer = {"activity": "2.1", "field": "personality", "value": "newer edit", "updated": "2031-01-01T00:00:00Z", "seq": 4}
+    entries = [backup.seal_entry(key, "e1", fast_clock), backup.seal_entry(key, "e2", newer)]
+    text = json.dumps({"format": "alongside-backup", "v": 1, "vault": vault, "entries": entries})
+    _, answers = backup.decrypt_backup(text, "a long enough passphrase")
+    assert [a["value"] for a in answers] == ["newer edit"]

@@ -32,6 +32,8 @@ function offerUpdate(toast, worker) {
   showStatus(toast, "Update available", {
     label: "Reload",
     onClick() {
+      // Another tab applied this update already: the worker is active and this page just needs reloading.
+      if (worker.state !== "installed") return window.location.reload();
       navigator.serviceWorker.addEventListener("controllerchange", () => window.location.reload(), { once: true });
       worker.postMessage({ type: "SKIP_WAITING" });
     },
