@@ -3,6 +3,7 @@
 // Nothing reloads until the worker taps the button (no silent skipWaiting).
 
 const CHECK_EVERY_MS = 30 * 60 * 1000;
+const READ_FOR_MS = 10 * 1000;
 
 /** Show a message in the status toast, with an optional button. */
 export function showStatus(toast, text, action) {
@@ -26,6 +27,9 @@ export function showStatus(toast, text, action) {
   toast.append(close);
   toast.hidden = false;
   toast.dataset.state = action ? "update" : "ready";
+  clearTimeout(toast.timer);
+  // A plain message goes by itself after a while, so it does not sit over the page; an offer stays.
+  if (!action) toast.timer = setTimeout(() => { toast.hidden = true; }, READ_FOR_MS);
 }
 
 function offerUpdate(toast, worker) {

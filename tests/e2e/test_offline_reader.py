@@ -1,6 +1,7 @@
 """A worker who opened the app once can read every section with no signal."""
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from pwa.content import load_pack
 from pwa.reader import page_url
@@ -62,3 +63,18 @@ def test_axe_finds_no_violations_light_and_dark(live_server, browser):
             results = axe.run(page)
             assert results.violations_count == 0, f"{scheme} {path}:\n{results.generate_report()}"
         context.close()
+
+
+def test_ready_to_work_offline_goes_by_itself_but_an_update_offer_stays(live_server, context, page):
+    page.clock.install()
+    page.goto(live_server.url + "/")
+    wait_offline_ready(page)
+    toast = page.locator("#sw-status")
+    page.clock.run_for(5_000)
+    expect(toast).to_be_visible()
+    page.clock.run_for(6_000)
+    expect(toast).to_be_hidden()
+    page.evaluate("""async () => (await import(document.querySelector("script[src*='/js/offline.js']").src))
+        .showStatus(document.getElementById("sw-status"), "Update available", { label: "Reload", onClick() {} })""")
+    page.clock.run_for(60_000)
+    expect(toast).to_contain_text("Update available")
