@@ -35,7 +35,7 @@ class AppError(Exception):
         self.status, self.error, self.message = status, error, message
 
 
-JSON_PATHS = ("/api/", "/precache.json")  # read by code (the app, the service worker), not people
+JSON_PATHS = ("/api/", "/precache")  # read by code (the app, the service worker), not people
 
 
 def wants_json() -> bool:

@@ -17,24 +17,41 @@ self.addEventListener("fetch", onFetch);
 self.addEventListener("message", onMessage);
 self.addEventListener("sync", onSync);
 
-/** Cache every page and asset: what the browser already holds first, the rest in one request. */
+/** The first 128 bits of a body's SHA-256, base64url (pwa/shell.py's sha_of). */
+async function shaOf(body) {
+  const half = new Uint8Array(await crypto.subtle.digest("SHA-256", body)).slice(0, 16);
+  return btoa(String.fromCharCode(...half)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Cache every page and asset: what the browser already holds (if it is this version's) first, the rest in one request. */
 async function precache() {
   const cache = await caches.open(CACHE);
   const missing = [];
-  await Promise.all(PRECACHE.map(async ({ url, integrity }, i) => {
-    const held = await fetch(new Request(url, { cache: "only-if-cached", mode: "same-origin", integrity })).catch(() => null);
-    if (held && held.ok) await cache.put(url, held);
+  await Promise.all(PRECACHE.map(async ({ url, sha }, i) => {
+    const held = await fetch(new Request(url, { cache: "only-if-cached", mode: "same-origin" })).catch(() => null);
+    if (held?.ok && (await shaOf(await held.clone().arrayBuffer())) === sha) await cache.put(url, held);
     else missing.push(i);
   }));
   if (!missing.length) return;
-  const response = await fetch(`/precache.json?v=${VERSION}&only=${missing.join(",")}`, { cache: "no-store" });
+  const response = await fetch(`/precache?v=${VERSION}&only=${missing.join(",")}`, { cache: "no-store" });
   if (!response.ok) throw new Error(`precache: ${response.status}`);
-  await Promise.all((await response.json()).map(async ({ i, headers, text, b64 }) => {
-    const body = text !== undefined ? new TextEncoder().encode(text) : Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const digest = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("SHA-256", body))));
-    if (`sha256-${digest}` !== PRECACHE[i].integrity) throw new Error(`precache: ${PRECACHE[i].url} does not match its hash`);
+  await Promise.all(unbundle(new Uint8Array(await response.arrayBuffer())).map(async ({ i, headers, body }) => {
+    if ((await shaOf(body)) !== PRECACHE[i].sha) throw new Error(`precache: ${PRECACHE[i].url} does not match its hash`);
     await cache.put(PRECACHE[i].url, new Response(body, { headers }));
   }));
+}
+
+/** Split the install bundle: a line of JSON {i, headers, n, b64?} before each body's n bytes. */
+function unbundle(bytes) {
+  const text = new TextDecoder();
+  const items = [];
+  for (let at = 0; at < bytes.length;) {
+    const end = bytes.indexOf(10, at);
+    const head = JSON.parse(text.decode(bytes.subarray(at, end)));
+    const data = bytes.slice(end + 1, (at = end + 1 + head.n));
+    items.push({ ...head, body: head.b64 ? Uint8Array.from(atob(text.decode(data)), (c) => c.charCodeAt(0)) : data });
+  }
+  return items;
 }
 
 /** Delete only this app's caches that the current version does not use; return their names. */

@@ -58,8 +58,8 @@ def test_every_precache_entry_carries_the_hash_of_what_is_served(client):
     _, precache = precache_of(client)
     for entry in precache:
         served = client.get(entry["url"], headers={"Accept-Encoding": "identity"}).data
-        digest = "sha256-" + base64.b64encode(hashlib.sha256(served).digest()).decode()
-        assert entry["integrity"] == digest, entry["url"]
+        digest = base64.urlsafe_b64encode(hashlib.sha256(served).digest()[:16]).rstrip(b"=").decode()
+        assert entry["sha"] == digest, entry["url"]
 
 
 def test_service_worker_is_never_cached_and_served_at_root_scope(client):
@@ -178,14 +178,25 @@ def test_assets_skip_document_only_headers_but_keep_nosniff(app, client):
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
+def unbundle(data: bytes) -> list[dict]:
+    """Split an install bundle as the service worker does: a JSON line, then that many bytes of body."""
+    items, at = [], 0
+    while at < len(data):
+        end = data.index(b"\n", at)
+        head = json.loads(data[at:end])
+        body, at = data[end + 1:end + 1 + head["n"]], end + 1 + head["n"]
+        items.append({**head, "body": base64.b64decode(body) if head.get("b64") else body})
+    return items
+
+
 def test_precache_bundle_carries_each_body_with_its_hash_and_headers(client):
     body, precache = precache_of(client)
     version = re.search(r'VERSION = "(\w+)"', body).group(1)
-    bundle = client.get(f"/precache.json?v={version}&only=0,{len(precache) - 1}").get_json()
+    bundle = unbundle(client.get(f"/precache?v={version}&only=0,{len(precache) - 1}").data)
     assert [item["i"] for item in bundle] == [0, len(precache) - 1]
     for item in bundle:
-        raw = item["text"].encode() if "text" in item else base64.b64decode(item["b64"])
-        assert "sha256-" + base64.b64encode(hashlib.sha256(raw).digest()).decode() == precache[item["i"]]["integrity"]
+        digest = base64.urlsafe_b64encode(hashlib.sha256(item["body"]).digest()[:16]).rstrip(b"=").decode()
+        assert digest == precache[item["i"]]["sha"]
     page_headers = bundle[0]["headers"]
     assert "default-src 'self'" in page_headers["Content-Security-Policy"]
     assert page_headers["Content-Type"].startswith("text/html")
@@ -194,7 +205,7 @@ def test_precache_bundle_carries_each_body_with_its_hash_and_headers(client):
 def test_precache_bundle_without_only_holds_everything(client):
     body, precache = precache_of(client)
     version = re.search(r'VERSION = "(\w+)"', body).group(1)
-    assert len(client.get(f"/precache.json?v={version}").get_json()) == len(precache)
+    assert len(unbundle(client.get(f"/precache?v={version}").data)) == len(precache)
 
 
 @pytest.mark.parametrize("query, status, message", [
@@ -204,7 +215,7 @@ def test_precache_bundle_without_only_holds_everything(client):
 ])
 def test_precache_bundle_refuses_bad_requests_with_a_message(client, query, status, message):
     version = re.search(r'VERSION = "(\w+)"', client.get("/sw.js").get_data(as_text=True)).group(1)
-    response = client.get("/precache.json?" + query.format(v=version))
+    response = client.get("/precache?" + query.format(v=version))
     assert response.status_code == status
     assert response.get_json()["message"].startswith(message)
 
@@ -219,9 +230,18 @@ def test_the_service_worker_carries_its_modules_so_installing_waits_on_no_second
 
 def test_the_inliner_refuses_what_it_does_not_understand():
     from pwa.shell import Asset, inline_modules
-    made = lambda text: Asset(body=text.encode(), mimetype="application/javascript", integrity="")  # noqa: E731
+    made = lambda text: Asset(body=text.encode(), mimetype="application/javascript", sha="")  # noqa: E731
     assert inline_modules({"js/a.js": made("export const one = 1;\nexport function two() {}\n")}, ["js/a.js"]) == (
         "const __a = (() => {\nconst one = 1;\nfunction two() {}\nreturn { one, two };\n})();")
     for bad in ('import a from "./b.js";\n', 'export default 1;\n', 'const m = import("./b.js");\n'):
         with pytest.raises(RuntimeError, match="does not understand"):
             inline_modules({"js/a.js": made(bad)}, ["js/a.js"])
+
+
+def test_a_binary_body_travels_in_the_bundle_as_base64(app):
+    pwa = app.extensions["pwa"]
+    with app.test_request_context():
+        pwa.precache()
+    pwa._bodies[0] = (b"\x89PNG\n\x00\xff", {"Content-Type": "image/png"})  # a newline inside: the length decides
+    first, second = unbundle(pwa.bundle([0, 1]))
+    assert first["b64"] is True and first["body"] == b"\x89PNG\n\x00\xff" and second["i"] == 1
