@@ -22,8 +22,8 @@ from flask import Blueprint, Flask, abort, current_app, render_template, request
 from flask_talisman import Talisman
 
 from . import paths
-from .reader import page_url
 from .errors import AppError
+from .reader import page_url
 
 TEXT_TYPES = ("text/", "application/javascript", "application/json", "application/manifest+json",
               "image/svg+xml", "text/javascript")

@@ -5,6 +5,8 @@ Chromium if installed, /usr/bin/chromium. With none the tests fail (never skip)
 and say how to install one.
 """
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,30 @@ def unlock_in_page(page, secret=PASSPHRASE):
     dialog.get_by_label("Passphrase or recovery code").fill(secret)
     dialog.get_by_role("button", name="Unlock", exact=True).click()
     dialog.wait_for(state="hidden")
+
+
+# --- Sharing: a server with a supervisor, and that supervisor signed in on a browser of their own. ---
+EMAIL, SUPERVISOR_PASSWORD = "morag@example.org", "a long supervisor password"
+
+
+@pytest.fixture
+def server(make_server):
+    server = make_server(content=REAL_PACK)
+    subprocess.run([sys.executable, "-m", "pwa.cli", "supervisor", "add", EMAIL, "--name", "Morag",
+                    "--instance", str(server.instance)], input=f"{SUPERVISOR_PASSWORD}\n{SUPERVISOR_PASSWORD}\n",
+                   text=True, check=True, capture_output=True, env={**server.env_for_cli()})
+    return server
+
+
+@pytest.fixture
+def supervisor(browser, server):
+    """The supervisor, signed in on a desktop browser of their own."""
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    page.goto(server.url + "/supervise/login")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(SUPERVISOR_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Shared summaries").wait_for()
+    yield page
+    context.close()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import PASSPHRASE, journal, wait_offline_ready
-from .test_share import make_pairing_code, pair, server, supervisor  # noqa: F401 (fixtures)
+from .test_share import make_pairing_code, pair
 
 NOTE = "Ask about pacing with Louise"
 PEOPLE = ["Morag", "Dev from nights", "My sister"]
@@ -126,7 +126,7 @@ def walk_the_shift(page, offline=False):
     assert [e for e in page.errors if not (offline and "net::ERR_INTERNET_DISCONNECTED" in e)] == []
 
 
-def test_a_night_shift_asks_for_the_passphrase_once(server, supervisor, phone):  # noqa: F811
+def test_a_night_shift_asks_for_the_passphrase_once(server, supervisor, phone):
     set_up_and_pair(phone, server, supervisor)
     phone.goto(server.url + "/")
     walk_the_shift(phone)
@@ -134,7 +134,7 @@ def test_a_night_shift_asks_for_the_passphrase_once(server, supervisor, phone): 
     expect(supervisor.locator("main")).to_contain_text(NOTE)
 
 
-def test_the_same_shift_works_offline_after_the_first_visit(server, supervisor, phone):  # noqa: F811
+def test_the_same_shift_works_offline_after_the_first_visit(server, supervisor, phone):
     set_up_and_pair(phone, server, supervisor)
     phone.context.set_offline(True)
     phone.goto(server.url + "/")

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from .conftest import PASSPHRASE, create_journal, journal, wait_offline_ready
 from .live import CHROMIUM_ARGS, chromium_path
 from .test_backup import export_backup, open_journal_page, restore
-from .test_share import make_pairing_code, pair, server, supervisor  # noqa: F401 (fixtures)
+from .test_share import make_pairing_code, pair
 
 STORY = "#f-1-1-story"
 
@@ -325,7 +325,7 @@ def test_a_merge_that_replaces_an_answer_names_it_and_keeps_the_old_text_until_t
 
 # 7. The server down while the phone is online.
 
-def test_a_summary_is_retried_while_the_page_stays_open_when_the_server_is_unreachable(server, supervisor,  # noqa: F811
+def test_a_summary_is_retried_while_the_page_stays_open_when_the_server_is_unreachable(server, supervisor,
                                                                                          browser):
     context = browser.new_context(service_workers="block")  # no Background Sync: the page alone must retry
     page = context.new_page()

@@ -1,42 +1,13 @@
 """A worker shares a short summary with their supervisor, written with no signal, and nothing else."""
 import re
-import subprocess
-import sys
 
-import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import REAL_PACK, create_journal, journal, unlock_in_page, wait_offline_ready
+from .conftest import create_journal, journal, unlock_in_page, wait_offline_ready
 
 PRIVATE = "PRIVATE-ANSWER-7f3a"  # typed into the journal; must never leave the phone
 NOTE = "I want to talk about how Louise's calls leave me drained"
-EMAIL, SUPERVISOR_PASSWORD = "morag@example.org", "a long supervisor password"
-
-
-@pytest.fixture
-def server(make_server):
-    server = make_server(content=REAL_PACK)
-    subprocess.run([sys.executable, "-m", "pwa.cli", "supervisor", "add", EMAIL, "--name", "Morag",
-                    "--instance", str(server.instance)], input=f"{SUPERVISOR_PASSWORD}\n{SUPERVISOR_PASSWORD}\n",
-                   text=True, check=True, capture_output=True, env={**server.env_for_cli()})
-    return server
-
-
-@pytest.fixture
-def supervisor(browser, server):
-    """The supervisor, signed in on a desktop browser of their own."""
-    context = browser.new_context(service_workers="block")
-    page = context.new_page()
-    page.goto(server.url + "/supervise/login")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(SUPERVISOR_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Shared summaries").wait_for()
-    yield page
-    context.close()
-
-
 def make_pairing_code(supervisor) -> str:
     supervisor.get_by_role("button", name="Make a pairing code").click()
     code = supervisor.locator(".pairing-code").inner_text().strip()
