@@ -1,4 +1,5 @@
 """Reading works without JavaScript: every block and field type renders as real HTML."""
+import json
 import re
 
 
@@ -104,3 +105,22 @@ def test_support_phone_numbers_are_links_that_call(client):
     html = client.get("/support").get_data(as_text=True)
     for number, dial in [("111", "111"), ("116 123", "116123"), ("0800 83 85 87", "0800838587"), ("999", "999")]:
         assert re.search(rf'<a class="tel" href="tel:{dial}">[^<]+<span>{number}</span></a>', html), number
+
+
+def test_every_old_link_to_a_module_2_activity_finds_its_part(tmp_path):
+    """Before sections were split, /section/<id>#activity-x held every activity of that section: each
+    still resolves, because the section's first page maps the anchor to the part that now holds it."""
+    from pwa import create_app
+    app = create_app({"TESTING": True}, instance_path=tmp_path / "instance")
+    client = app.test_client()
+    module = app.extensions["module"]
+    for section in module.sections:
+        first = client.get(f"/section/{section.id}").get_data(as_text=True)
+        anchors = re.search(r'data-anchors="([^"]+)"', first)
+        mapping = json.loads(anchors.group(1).replace("&#34;", '"')) if anchors else {}
+        for activity in section.activities:
+            anchor = "activity-" + activity["id"].replace(".", "-")
+            part = mapping.get(anchor, 1)
+            page = client.get(f"/section/{section.id}" + (f"/{part}" if part > 1 else "")).get_data(as_text=True)
+            assert f'id="{anchor}"' in page, (section.id, activity["id"], part)
+            assert anchors or f'id="{anchor}"' in first

@@ -3,7 +3,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import create_journal, journal
+from .conftest import EMAIL, SUPERVISOR_PASSWORD, create_journal, journal
 
 SCREENS = ["/", "/section/introduction", "/section/use-of-self", "/section/use-of-self/2", "/section/development", "/journal", "/support",
            "/share", "/print"]
@@ -35,4 +35,46 @@ def test_axe_finds_no_violations_on_any_worker_screen(live_server, browser, sche
         page.wait_for_load_state()
         audit(f"{path} unlocked")
     context.close()
+    assert not problems, "\n\n".join(problems)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_bar_is_one_row_and_nothing_moves_on_lock_and_unlock(live_server, browser, scheme):
+    context = browser.new_context(service_workers="block", viewport={"width": 390, "height": 844}, color_scheme=scheme,
+                                  has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(live_server.url + "/section/introduction")
+    measure = """() => ({bar: document.querySelector('header.bar').getBoundingClientRect().height,
+                        main: document.getElementById('main').getBoundingClientRect().top,
+                        barColour: getComputedStyle(document.querySelector('header.bar')).backgroundColor})"""
+    locked = page.evaluate(measure)
+    create_journal(page)
+    expect(page.get_by_role("button", name="Lock now")).to_be_visible()
+    unlocked = page.evaluate(measure)
+    journal(page, "lock")
+    expect(page.get_by_role("button", name="Lock now")).to_be_hidden()
+    assert locked["bar"] <= 56 and unlocked["bar"] == locked["bar"]
+    assert unlocked["main"] == locked["main"] == page.evaluate(measure)["main"]
+    red, green, blue = map(int, locked["barColour"][4:-1].split(", ")[:3])
+    assert (max(red, green, blue) < 60) is (scheme == "dark"), f"a {scheme} bar of {locked['barColour']}"
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations_on_the_supervisor_screens(server, supervisor, browser, scheme):
+    axe = Axe()
+    context = browser.new_context(service_workers="block", color_scheme=scheme)
+    page = context.new_page()
+    page.goto(server.url + "/supervise/login")
+    results = [("login", axe.run(page))]
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(SUPERVISOR_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Shared summaries").wait_for()
+    results.append(("dashboard", axe.run(page)))
+    page.get_by_role("button", name="Make a pairing code").click()
+    page.locator(".pairing-code").wait_for()
+    results.append(("pairing code", axe.run(page)))
+    context.close()
+    problems = [f"{name}: {r.generate_report()}" for name, r in results if r.violations_count]
     assert not problems, "\n\n".join(problems)
