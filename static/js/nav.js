@@ -99,7 +99,15 @@ async function go(url, how = "push") {
   const mounting = mount();
   fire("alongside:navigated");
   if (!keepLanded(url)) scrollTo(0, scrolls.get(key) ?? 0);
-  await mounting;
+  // The page is on show now: a module that fails is reported, never answered by loading the page
+  // again (a new document would lock the journal).
+  await mounting.catch((error) => console.error("Alongside: this page did not start:", error));
+}
+
+let queue = Promise.resolve();
+/** One navigation at a time; if the next page cannot even be fetched, `otherwise` loads it as usual. */
+function navigate(url, how, otherwise) {
+  queue = queue.then(() => go(url, how)).catch(otherwise);
 }
 
 function onClick(event) {
@@ -115,13 +123,13 @@ function onClick(event) {
   if (!moved) return;
   event.preventDefault();
   if (!session.isUnlocked()) location.href = moved.href; // locked: load as usual
-  else go(moved).catch(() => { location.href = moved.href; });
+  else navigate(moved, "push", () => { location.href = moved.href; });
 }
 
 function onPopState() {
   if (location.pathname === here) return; // an anchor on this page
   if (!session.isUnlocked()) return location.reload();
-  go(new URL(location.href), "none").catch(() => location.reload());
+  navigate(new URL(location.href), "none", () => location.reload());
 }
 
 /** Mount the first page and take over the worker's links. */
