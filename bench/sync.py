@@ -98,9 +98,12 @@ class Server:
         argv = [command] if command else [sys.executable, "-m", "pwa.cli"]
         # A file, not a pipe: waitress logs "Task queue depth" under load, and a full pipe would stall it.
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 -- open as long as the server runs
+        # The bench sends far faster and far more from each phone than a worker ever could: lift the
+        # per-phone limits (pwa/settings.py) so it measures the store, not the refusals.
+        env = {**os.environ, "ALONGSIDE_RATELIMIT_SUMMARIES": "1000000 per minute", "ALONGSIDE_SUMMARIES_PER_PHONE": "1000000"}
         self.process = subprocess.Popen(
             [*argv, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--instance", str(instance.folder),
-             "--threads", str(threads)], stdout=subprocess.DEVNULL, stderr=self.log)
+             "--threads", str(threads)], stdout=subprocess.DEVNULL, stderr=self.log, env=env)
         deadline = time.monotonic() + 60
         while True:
             try:
