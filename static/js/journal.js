@@ -35,9 +35,7 @@ function enhance(form) {
     note: form.querySelector("[data-locked-note]"),
     example: form.closest(".activity")?.querySelector("[data-example]"),
     widgets: new Map([...form.querySelectorAll("[data-field]")].map((el) => [el.dataset.field, widget(el)])),
-    row: make("p", { className: "done-row" }),
-    toggle: button("Mark as done", null, "secondary done-toggle"),
-    badge: make("span", { className: "badge", textContent: "Done", hidden: true }),
+    row: form.querySelector("[data-done-row]"), // in the page already (pwa/templates/_fields.html)
     notice: make("p", { className: "notice", hidden: true, textContent: CHANGED }),
     dirty: new Set(), // fields changed since their last save began
     flying: new Map(), // field -> saves in flight
@@ -48,8 +46,7 @@ function enhance(form) {
     since: 0, // when the oldest unsaved change was made (performance.now)
     isDone: false,
   };
-  f.row.append(f.toggle, " ", f.badge);
-  f.answers.append(f.row);
+  [f.toggle, f.badge] = [f.row.querySelector("button"), f.row.querySelector(".badge")];
   f.answers.before(f.notice);
   f.toggle.onclick = () => { showDone(f, !f.isDone); edited(f, STATUS); save(f); };
   form.addEventListener("input", (event) => {

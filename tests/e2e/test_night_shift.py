@@ -149,3 +149,18 @@ def test_a_tapped_activity_lands_below_the_header_when_locked(live_server, phone
     assert_lands(phone, f"#activity-{activity.replace('.', '-')}")
     phone.wait_for_timeout(300)  # nothing inserted later moves it
     assert_lands(phone, f"#activity-{activity.replace('.', '-')}")
+
+
+def test_a_section_page_barely_moves_while_its_forms_start(live_server, browser):
+    """Layout shift while the page's scripts fill it in, locked, as a phone opens a tapped activity."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    context.add_init_script("""window.__shift = 0;
+        new PerformanceObserver((list) => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })
+          .observe({ type: "layout-shift", buffered: true });""")
+    page = context.new_page()
+    for path in ("/section/use-of-self/4#activity-2-9", "/section/development#activity-2-15", "/section/introduction"):
+        page.goto(live_server.url + path)
+        expect(page.locator("form.activity-form .locked-note a, form.activity-form .locked-note button").first).to_be_attached()
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__shift") < 0.02, (path, page.evaluate("window.__shift"))
+    context.close()
