@@ -5,8 +5,8 @@
 Lighthouse's mobile profile applied as real throttling: 562.5 ms RTT, 1,474.56 Kbps
 down, 675 Kbps up on the wire (a proxy on 127.0.0.1, so the service worker's
 precache fetches are throttled too), and 4x CPU slowdown on the page.
-Budgets: offline install <= 64 KB, readable home <= 2.5 s, offline-ready <= 6 s,
-offline reload <= 300 ms.
+Budgets: offline install <= 64 KB, readable home <= 2.5 s, offline-ready <= 4 s (issue 15;
+it was 6 s), offline reload <= 300 ms.
 """
 import argparse
 import statistics
@@ -75,12 +75,12 @@ def main():
     med = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     each_kb = ", ".join(f"{r['bytes'] / 1024:.1f}" for r in runs)
     print(f"first_load: {args.runs} runs, Lighthouse mobile throttling (562.5 ms RTT, 1474.56/675 Kbps, 4x CPU)")
-    print(f"  offline install on the wire : {med['bytes'] / 1024:7.1f} KB   (budget 64 KB)  "
-          f"runs: {each_kb}")
+    print(f"  offline install on the wire : {med['bytes'] / 1024:7.1f} KB   (budget 64 KB = 65,536 bytes)  "
+          f"runs: {each_kb}; median {med['bytes']:,.0f} bytes")
     print(f"  requests                    : {med['requests']:7.0f}")
     print(f"  readable home (FCP)         : {med['readable_ms']:7.0f} ms (budget 2500 ms)")
     print(f"  page load event             : {med['load_ms']:7.0f} ms")
-    print(f"  offline-ready               : {med['ready_ms']:7.0f} ms (budget 6000 ms)")
+    print(f"  offline-ready               : {med['ready_ms']:7.0f} ms (budget 4000 ms)")
     print(f"  offline reload (FCP)        : {med['offline_reload_ms']:7.0f} ms (budget 300 ms)")
 
 

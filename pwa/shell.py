@@ -102,20 +102,31 @@ def minify(rel: str, body: bytes) -> bytes:
     return body
 
 
-def squeeze_js(source: str) -> str:
-    """Drop indentation, blank lines and whole-line comments, keeping every line break.
+# A comment after code: ` // ...` once the code before it has closed every quote, after ; { } ) or ,
+TRAILING_COMMENT = re.compile(r"""^([^"'`]*(?:"[^"]*"[^"']*|'[^']*'[^"']*)*[;{}),])\s+//\s.*$""")
 
-    Only whole lines go: no token is joined to another (so no ASI surprise), and the lines of a
-    multi-line template literal are kept exactly (rjsmin squeezed the spaces inside nested template
-    literals, changing text the worker sees).
+
+def squeeze_js(source: str) -> str:
+    """Drop indentation, blank lines and comments, keeping every line break.
+
+    Whole lines go (line comments and block comments that start a line), and comments after code
+    when nothing before them is left inside a quote; no token is joined to another (so no ASI
+    surprise), and the lines of a multi-line template literal are kept exactly (rjsmin squeezed the
+    spaces inside nested template literals, changing text the worker sees).
     """
-    kept, in_template = [], False
+    kept, in_template, in_comment = [], False, False
     for line in source.splitlines():
         text = line.strip()
         if in_template:
             kept.append(line)
-        elif text and not text.startswith("//") and not (text.startswith("/**") and text.endswith("*/")):
-            kept.append(text)
+        elif in_comment:
+            in_comment = not text.endswith("*/")
+            continue
+        elif text.startswith("/*"):
+            in_comment = not text.endswith("*/")
+            continue
+        elif text and not text.startswith("//"):
+            kept.append(TRAILING_COMMENT.sub(r"\1", text) if "`" not in text else text)
         else:
             continue
         in_template ^= (kept[-1].count("`") - kept[-1].count("\\`")) % 2 == 1

@@ -159,12 +159,15 @@ def test_styles_and_scripts_are_served_without_comments_or_indentation(app, clie
             ][:5] == js.splitlines()[:5]
 
 
-def test_squeezing_scripts_keeps_template_literals_and_line_breaks():
+def test_squeezing_scripts_keeps_template_literals_strings_and_line_breaks():
     from pwa.shell import squeeze_js
-    source = ("// a comment\n  const a = 1;\n\n  /** One line. */\n  const html = `<p>\n    // not a comment\n"
-              "  kept  as is</p>`;\n    return a // trailing comment stays\n")
-    assert squeeze_js(source) == ("const a = 1;\nconst html = `<p>\n    // not a comment\n  kept  as is</p>`;\n"
-                                  "return a // trailing comment stays\n")
+    source = ("// a comment\n  const a = 1; // why\n\n  /** One line. */\n  /*\n   * A block.\n   */\n"
+              "  const html = `<p>\n    // not a comment\n  kept  as is</p>`; // after\n"
+              "  const url = \"https://example.org\"; // a note\n  const odd = 'it; // stays'; // gone\n"
+              "  f(x, // an argument\n    y);\n  return a //tight stays\n")
+    assert squeeze_js(source) == ("const a = 1;\nconst html = `<p>\n    // not a comment\n  kept  as is</p>`; // after\n"
+                                  "const url = \"https://example.org\";\nconst odd = 'it; // stays';\nf(x,\ny);\n"
+                                  "return a //tight stays\n")
 
 
 def pwa_root():
