@@ -50,19 +50,37 @@ class ThrottlingProxy:
         self.t0 = time.monotonic()
 
     async def _pump(self, reader, writer, link: Link, count_requests: bool):
+        """Read as fast as the sender sends; deliver each chunk when the link would.
+
+        Reading and delivering are two tasks, so chunks in flight overlap as on a real link: the
+        one-way delay is paid once per chunk in parallel, not once per chunk in turn (which made a
+        48 KB response take three delays instead of one).
+        """
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def deliver():
+            while (item := await queue.get()) is not None:
+                due, chunk = item
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                writer.write(chunk)
+                await writer.drain()
+
+        delivering = asyncio.ensure_future(deliver())
         try:
             while chunk := await reader.read(16384):
                 if count_requests:
                     found = REQUEST_LINE.findall(chunk)
                     self.requests += len(found)
                     self.lines += [f"{time.monotonic() - self.t0:6.2f}s {line.decode()}" for line in found]
-                due = link.schedule(len(chunk))
-                await asyncio.sleep(max(0.0, due - time.monotonic()))
-                writer.write(chunk)
-                await writer.drain()
+                queue.put_nowait((link.schedule(len(chunk)), chunk))
         except (ConnectionError, asyncio.CancelledError):
             pass
         finally:
+            queue.put_nowait(None)
+            try:
+                await delivering
+            except (ConnectionError, asyncio.CancelledError):
+                pass
             writer.close()
 
     async def _handle(self, client_reader, client_writer):
