@@ -1,9 +1,14 @@
 """axe finds no violations on any worker screen, locked and unlocked, in light and dark mode, on a phone."""
+import re
+import subprocess
+import sys
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from .conftest import EMAIL, SUPERVISOR_PASSWORD, create_journal, journal
+from .test_share import make_pairing_code, pair
 
 SCREENS = ["/", "/section/introduction", "/section/use-of-self", "/section/use-of-self/2", "/section/development", "/journal", "/support",
            "/share", "/print"]
@@ -61,20 +66,46 @@ def test_the_bar_is_one_row_and_nothing_moves_on_lock_and_unlock(live_server, br
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_no_violations_on_the_supervisor_screens(server, supervisor, browser, scheme):
+def test_axe_finds_no_violations_on_the_supervisor_screens(server, supervisor, browser, page, scheme):
+    """Sign-in, set-up, the dashboard with a summary, a pairing code, history, delete and revoke."""
+    page.goto(server.url + "/share")
+    create_journal(page)
+    pair(page, make_pairing_code(supervisor))
+    page.get_by_label("A note to your supervisor (optional)").fill("A clean note.")
+    page.get_by_role("button", name="Check and preview").click()
+    page.get_by_role("button", name="Send to my supervisor").click()
+    page.locator(".outbox-item[data-status=sent]").wait_for()
+    link = subprocess.run([sys.executable, "-m", "pwa.cli", "supervisor", "add", "dev@example.org", "--name", "Dev",
+                           "--setup-link", "--base-url", server.url, "--instance", str(server.instance)],
+                          capture_output=True, text=True, check=True, env=server.env_for_cli()).stdout
+    setup_url = next(line for line in link.splitlines() if "/supervise/setup/" in line).strip()
+
     axe = Axe()
     context = browser.new_context(service_workers="block", color_scheme=scheme)
-    page = context.new_page()
-    page.goto(server.url + "/supervise/login")
-    results = [("login", axe.run(page))]
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(SUPERVISOR_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Shared summaries").wait_for()
-    results.append(("dashboard", axe.run(page)))
-    page.get_by_role("button", name="Make a pairing code").click()
-    page.locator(".pairing-code").wait_for()
-    results.append(("pairing code", axe.run(page)))
+    screen = context.new_page()
+    results = []
+
+    def audit(name):
+        results.append((name, axe.run(screen)))
+
+    screen.goto(setup_url)
+    audit("set-up")
+    screen.goto(server.url + "/supervise/login")
+    audit("sign-in")
+    screen.get_by_label("Email").fill(EMAIL)
+    screen.get_by_label("Password").fill(SUPERVISOR_PASSWORD)
+    screen.get_by_role("button", name="Sign in").click()
+    screen.get_by_role("heading", name="Shared summaries").wait_for()
+    expect(screen.locator(".shared-text")).to_have_text("A clean note.")
+    audit("dashboard with a summary")
+    for name, link_name in [("delete", "Delete"), ("revoke", re.compile("Stop sharing"))]:
+        screen.get_by_role("link", name=link_name).first.click()
+        screen.wait_for_load_state()
+        audit(f"{name} confirmation")
+        screen.go_back()
+    screen.get_by_role("button", name="Make a pairing code").click()
+    screen.locator(".pairing-code").wait_for()
+    audit("pairing code")
     context.close()
     problems = [f"{name}: {r.generate_report()}" for name, r in results if r.violations_count]
     assert not problems, "\n\n".join(problems)
