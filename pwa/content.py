@@ -100,13 +100,9 @@ def anchors_of(block: dict) -> list[str]:
     return found
 
 
-@dataclass
-class Part:
-    """One page of a section: a run of its blocks, numbered from 1."""
-    number: int
-    title: str
+class Blocks:
+    """What a run of blocks shows: its sub-headings and its activities."""
     blocks: list[dict]
-    words: int
 
     @property
     def headings(self) -> list[dict]:
@@ -118,7 +114,16 @@ class Part:
 
 
 @dataclass
-class Section:
+class Part(Blocks):
+    """One page of a section: a run of its blocks, numbered from 1."""
+    number: int
+    title: str
+    blocks: list[dict]
+    words: int
+
+
+@dataclass
+class Section(Blocks):
     id: str
     title: str
     number: str
@@ -126,14 +131,6 @@ class Section:
     blocks: list[dict]
     file: str
     parts: list[Part] = field(default_factory=list)
-
-    @property
-    def headings(self) -> list[dict]:
-        return [{"text": b["heading"], "anchor": b["anchor"]} for b in self.blocks if b.get("heading")]
-
-    @property
-    def activities(self) -> list[dict]:
-        return [b for b in self.blocks if b["type"] == "activity"]
 
     def part(self, number: int) -> Part | None:
         return self.parts[number - 1] if 1 <= number <= len(self.parts) else None

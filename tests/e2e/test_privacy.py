@@ -7,33 +7,8 @@ import secrets
 from playwright.sync_api import expect
 
 from .conftest import create_journal
+from .live import DUMP_STORAGE
 from .test_journal_forms import draw_stroke, unlock, wait_saved
-
-DUMP_STORAGE = """async () => {
-  // Binary as base64 and as decoded text, so plaintext hidden in bytes is found too.
-  const bytes = (v) => new Uint8Array(v instanceof ArrayBuffer ? v : v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
-  const plain = (k, v) => (v instanceof ArrayBuffer || ArrayBuffer.isView(v))
-    ? { b64: btoa(String.fromCharCode(...bytes(v))), text: new TextDecoder().decode(bytes(v)) } : v;
-  const ask = (r) => new Promise((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-  const out = { idb: {}, caches: {}, localStorage: { ...localStorage }, sessionStorage: { ...sessionStorage },
-                url: location.href, cookie: document.cookie };
-  for (const { name } of await indexedDB.databases()) {
-    const db = await ask(indexedDB.open(name));
-    for (const store of db.objectStoreNames) {
-      const s = db.transaction(store).objectStore(store);
-      out.idb[`${name}/${store}`] = { keys: await ask(s.getAllKeys()), values: await ask(s.getAll()) };
-    }
-    db.close();
-  }
-  for (const name of await caches.keys()) {
-    const cache = await caches.open(name);
-    for (const request of await cache.keys()) {
-      const body = await (await cache.match(request)).arrayBuffer();
-      out.caches[`${name} ${request.url}`] = plain("", body);
-    }
-  }
-  return JSON.stringify(out, plain);
-}"""
 
 
 def test_every_field_type_survives_reload_and_never_leaves_encrypted(make_server, context, page):

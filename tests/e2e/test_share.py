@@ -191,7 +191,7 @@ def test_an_empty_summary_is_refused_with_a_message(server, supervisor, page):
 
 
 def test_pairing_keeps_no_name_in_clear_on_the_phone(server, supervisor, page):
-    from .test_privacy import DUMP_STORAGE
+    from .live import DUMP_STORAGE
     page.goto(server.url + "/share")
     expect(page.locator("[data-pair-locked]")).to_be_visible()  # no journal yet: unlock (or set up) to pair
     create_journal(page)

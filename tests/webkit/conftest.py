@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.live import DUMP_STORAGE as E2E_DUMP_STORAGE
 from tests.e2e.live import MINI_PACK, REAL_PACK, LiveServer  # noqa: F401
 
 try:
@@ -369,32 +370,9 @@ def unlock_in_page(driver, secret: str = PASSPHRASE):
     wait_until(driver, "!document.querySelector('fieldset.answers[disabled]')")
 
 
-DUMP_STORAGE = """
-  const done = arguments[arguments.length - 1];
-  // Binary as decoded text, so plaintext hidden in bytes is found too.
-  const bytes = (v) => new Uint8Array(v instanceof ArrayBuffer ? v : v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
-  const plain = (k, v) => (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) ? new TextDecoder().decode(bytes(v)) : v;
-  const ask = (r) => new Promise((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-  (async () => {
-    const out = { idb: {}, caches: {}, localStorage: { ...localStorage }, sessionStorage: { ...sessionStorage },
-                  url: location.href, cookie: document.cookie };
-    for (const { name } of await indexedDB.databases()) {
-      const db = await ask(indexedDB.open(name));
-      for (const store of db.objectStoreNames) {
-        const s = db.transaction(store).objectStore(store);
-        out.idb[`${name}/${store}`] = { keys: await ask(s.getAllKeys()), values: await ask(s.getAll()) };
-      }
-      db.close();
-    }
-    for (const name of await caches.keys()) {
-      const cache = await caches.open(name);
-      for (const request of await cache.keys()) {
-        out.caches[`${name} ${request.url}`] = new TextDecoder().decode(await (await cache.match(request)).arrayBuffer());
-      }
-    }
-    return JSON.stringify(out, plain);
-  })().then(done, (e) => done("DUMP FAILED " + e));
-"""
+# tests/e2e/live.py's dump, called the WebDriver way (the last argument is the callback).
+DUMP_STORAGE = ("const done = arguments[arguments.length - 1];\n"
+                f"({E2E_DUMP_STORAGE})().then(done, (e) => done('DUMP FAILED ' + e));")
 
 
 def dump_storage(driver) -> str:
