@@ -260,7 +260,6 @@ export function mount() {
   if (session.isUnlocked()) added.forEach(fill);
   else offerUnlock(added);
 }
-export const start = mount;
 
 /** Save what the forms on show hold, wait until it has committed (or failed visibly), then forget them. */
 export async function unmount() {

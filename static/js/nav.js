@@ -25,12 +25,17 @@ function markCurrent() {
   });
 }
 
-/** Mount the module of the page on show; a failure to load one is reported, never fatal. */
+/** Mount the module of the page on show. A module that fails is reported, never answered by loading
+ * the page again (a new document would lock the journal). */
 async function mount() {
   markCurrent();
   const url = modules[document.body.dataset.page];
-  shown = url ? await import(url) : null;
-  await (shown?.mount ?? shown?.start)?.();
+  try {
+    shown = url ? await import(url) : null;
+    await shown?.mount?.();
+  } catch (error) {
+    console.error("Alongside: this page did not start:", error);
+  }
 }
 
 /** Where an old link's anchor moved: a split section's first part (its old URL) maps each anchor to its part. */
@@ -99,9 +104,7 @@ async function go(url, how = "push") {
   const mounting = mount();
   fire("alongside:navigated");
   if (!keepLanded(url)) scrollTo(0, scrolls.get(key) ?? 0);
-  // The page is on show now: a module that fails is reported, never answered by loading the page
-  // again (a new document would lock the journal).
-  await mounting.catch((error) => console.error("Alongside: this page did not start:", error));
+  await mounting;
 }
 
 let queue = Promise.resolve();
