@@ -24,6 +24,7 @@ FIELD_TYPES = ("text", "longtext", "list", "pairs", "choose", "scale", "drawing"
 MAX_ROWS = 20
 MAX_FILE_BYTES = 1024 * 1024  # the whole of Module 2 is under 100 KB; PyYAML reads about 1 MB a second
 MAX_PACK_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64  # Module 2 nests at most 7 deep
 # What each key of a block or field must be for the pages that show it (checked before anything else
 # reads the key). TEXT is a YAML string (Markdown or a label); a number must be quoted to be text.
 TEXT, TEXTS, ROWS, WHOLE, FLAG, MAPPINGS = "text", "a list of text", "a list of rows", "a whole number", \
@@ -278,14 +279,28 @@ def _is_a(value, kind: str) -> bool:
     return isinstance(value, list) and all(isinstance(v, dict) for v in value)  # MAPPINGS
 
 
-class _PackLoader(yaml.SafeLoader):
-    """YAML's safe loader without aliases: ``*name`` can repeat a structure billions of times (an alias bomb)."""
+# libyaml's loader where PyYAML was built with it (about ten times faster), else PyYAML's own.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
+
+def _load_without_aliases(text: str):
+    """YAML's safe loader, refusing aliases: ``*name`` can repeat a structure billions of times (an alias bomb).
+
+    The events are scanned first (cheap: no objects are built), so a bomb is refused before it grows,
+    and so is nesting deeper than any pack needs.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RecursionError
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a content pack: "
-                                              "write the text out", self.peek_event().start_mark)
-        return super().compose_node(parent, index)
+                                              "write the text out", event.start_mark)
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 -- a safe loader, and no aliases
 
 
 def _read_yaml(path: Path, check: _Checker, label: str):
@@ -298,8 +313,7 @@ def _read_yaml(path: Path, check: _Checker, label: str):
             check.problem(label, f"is {size:,} bytes; a pack file may be at most {MAX_FILE_BYTES:,} bytes "
                           "(split a long section into several)")
             return None
-        with path.open(encoding="utf-8") as f:
-            data = yaml.load(f, Loader=_PackLoader)  # noqa: S506 -- a SafeLoader, without aliases
+        data = _load_without_aliases(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         check.problem(label, "file not found")
         return None
