@@ -52,13 +52,11 @@ bp = Blueprint("shell", __name__)
 
 @dataclass
 class Asset:
-    """One static file held in memory with its precompressed forms."""
+    """One static file held in memory (compressed on first request, by _compressed)."""
 
     body: bytes
     mimetype: str
     sha: str
-    br: bytes | None = None
-    gz: bytes | None = None
 
 
 def sha_of(body: bytes) -> str:
@@ -84,11 +82,7 @@ def load_assets(folder: Path) -> tuple[str, dict[str, Asset]]:
             continue
         body = minify(rel, path.read_bytes())
         mimetype = mimetypes.guess_type(rel)[0] or "application/octet-stream"
-        asset = Asset(body=body, mimetype=mimetype, sha=sha_of(body))
-        if is_text(mimetype):
-            asset.br = brotli.compress(body, quality=11)
-            asset.gz = gzip.compress(body, compresslevel=9, mtime=0)
-        assets[rel] = asset
+        assets[rel] = Asset(body=body, mimetype=mimetype, sha=sha_of(body))
         tree.update(rel.encode() + b"\0" + body + b"\0")
     return tree.hexdigest()[:12], assets
 
@@ -244,8 +238,8 @@ def static_file(tree: str, rel: str):
     asset = pwa.assets.get(rel)
     if asset is None:
         abort(404)
-    encoding = pick_encoding(request.headers.get("Accept-Encoding", "")) if asset.br else None
-    body = {"br": asset.br, "gzip": asset.gz}.get(encoding, asset.body)
+    encoding = pick_encoding(request.headers.get("Accept-Encoding", "")) if is_text(asset.mimetype) else None
+    body = _compressed(asset.body, encoding) if encoding else asset.body
     response = current_app.response_class(body, mimetype=asset.mimetype)
     if encoding:
         response.headers["Content-Encoding"] = encoding
@@ -382,7 +376,7 @@ def compress_response(response):
     return response
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=512)
 def _compressed(body: bytes, encoding: str) -> bytes:
     """Compress hard once: pages repeat, so most bodies are seen many times."""
     return brotli.compress(body, quality=11) if encoding == "br" else gzip.compress(body, 9, mtime=0)
