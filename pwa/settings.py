@@ -18,6 +18,8 @@ SETTINGS = (
     ("RATELIMIT_SUMMARIES", "30 per minute", "Rate limit for summaries sent by one paired phone."),
     ("SUMMARIES_PER_PHONE", 200, "Most summaries the server holds from one phone; more are refused until some go."),
     ("RATELIMIT_STORAGE_URI", "memory://", "Where flask-limiter keeps its counters."),
+    ("DATABASE_URL", None, "PostgreSQL to keep the server's data in (postgresql://USER:PASSWORD@HOST:PORT/DATABASE); "
+                           "unset: TinyDB files in the instance folder."),
     ("TRUSTED_PROXY", None, "Address of the TLS proxy in front of `alongside serve` (e.g. 127.0.0.1): only its "
                             "X-Forwarded-For/-Proto/-Host are believed. Unset: those headers are ignored."),
 )

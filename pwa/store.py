@@ -574,5 +574,17 @@ def get_store() -> Store:
 
 
 def init_app(app) -> None:
-    """Open the store in the instance folder."""
-    app.extensions["store"] = Store(Path(app.instance_path) / "store")
+    """Open the store: PostgreSQL if ``DATABASE_URL`` is set (schema brought up to date), else the instance folder.
+
+    A database that cannot be reached stops the start with one line naming its host (``StartupError``).
+    """
+    url = app.config.get("DATABASE_URL")
+    if not url:
+        app.extensions["store"] = Store(Path(app.instance_path) / "store")
+        return
+    from .errors import StartupError
+    from .store_pg import PgStore
+    try:
+        app.extensions["store"] = PgStore(url)
+    except ConnectionError as exc:
+        raise StartupError(str(exc)) from None

@@ -1,5 +1,17 @@
-"""Fixtures for Flask-client tests: an app on the small test pack, its client and CLI runner."""
+"""Fixtures for Flask-client tests: an app on the small test pack, its client and CLI runner.
+
+The app keeps its data in TinyDB files unless a test module overrides ``backend`` (test_sync.py runs on
+both): for "postgresql" it uses one throwaway cluster per test process (or ``ALONGSIDE_TEST_DATABASE_URL``),
+emptied before each test.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from glob import glob
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -17,10 +29,99 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
+BACKENDS = ["tinydb", "postgresql"]
+NO_POSTGRESQL = "PostgreSQL is not installed (for its tests: apt-get install -y postgresql)"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_postgres(*command):
+    """Run a PostgreSQL server command as the unprivileged ``postgres`` user when we are root (initdb refuses root)."""
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return subprocess.run([*prefix, *command], check=True, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server URL: ``ALONGSIDE_TEST_DATABASE_URL``, or a throwaway cluster on 127.0.0.1."""
+    given = os.environ.get("ALONGSIDE_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    initdb = sorted(glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not initdb and not shutil.which("initdb"):
+        if os.environ.get("CI"):
+            pytest.fail(NO_POSTGRESQL)
+        pytest.skip(NO_POSTGRESQL)
+    bin_dir = Path(initdb[-1]).parent if initdb else Path(shutil.which("initdb")).parent
+    folder = Path(tempfile.mkdtemp(prefix="alongside-pg-"))
+    folder.chmod(0o755)
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    data, port = folder / "data", _free_port()
+    _as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                 "--locale=C", "--no-sync")
+    options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+               "-c full_page_writes=off -c max_connections=200")
+    _as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        _as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server):
+    """A database of this test process's own on the server, with the schema made: (URL, admin connection)."""
+    import psycopg
+
+    from pwa.store_pg import upgrade
+    name = f"alongside_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    with psycopg.connect(pg_server, autocommit=True) as server:
+        server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        server.execute(f"CREATE DATABASE {name}")
+    url = urlunsplit(urlsplit(pg_server)._replace(path=f"/{name}"))
+    upgrade(url)
+    with psycopg.connect(url, autocommit=True) as admin:
+        yield url, admin
+
+
 @pytest.fixture
-def app(tmp_path):
-    return create_app({"TESTING": True, "CONTENT": str(MINI_PACK), "WTF_CSRF_ENABLED": True},
-                      instance_path=tmp_path / "instance")
+def pg_url(pg_database):
+    """The URL of an empty Alongside database (the token key is kept between tests)."""
+    url, admin = pg_database
+    admin.execute("DELETE FROM supervisors")  # devices, codes and summaries go with them (cascade)
+    return url
+
+
+@pytest.fixture
+def backend():
+    """Where the app keeps its data; a module may parametrise it over BACKENDS."""
+    return "tinydb"
+
+
+def app_settings(request, backend: str) -> dict:
+    """The settings that put an app's data on ``backend``."""
+    return {"DATABASE_URL": request.getfixturevalue("pg_url")} if backend == "postgresql" else {}
+
+
+def close_store(app) -> None:
+    close = getattr(app.extensions.get("store"), "close", None)
+    if close:
+        close()
+
+
+@pytest.fixture
+def app(tmp_path, request, backend):
+    app = create_app({"TESTING": True, "CONTENT": str(MINI_PACK), "WTF_CSRF_ENABLED": True,
+                      **app_settings(request, backend)}, instance_path=tmp_path / "instance")
+    yield app
+    close_store(app)
 
 
 @pytest.fixture

@@ -10,14 +10,51 @@ import pytest
 
 from pwa import store as store_module
 from pwa.store import CorruptFile, Store, StoreError
+from tests.conftest import BACKENDS
 
 ENVELOPE = {"v": 1, "kid": "k" * 43, "epk": {"kty": "EC", "crv": "P-256", "x": "x", "y": "y"},
             "iv": "i" * 16, "ct": "c" * 100}
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
 @pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "store")
+def reopen(request, backend, tmp_path):
+    """Open the store's data again, as another server process would: ``reopen()``."""
+    opened = []
+
+    def open_store():
+        if backend == "tinydb":
+            return Store(tmp_path / "store")
+        from pwa.store_pg import PgStore
+        opened.append(PgStore(request.getfixturevalue("pg_url"), pool_size=4))
+        return opened[-1]
+    yield open_store
+    for each in opened:
+        each.close()
+
+
+@pytest.fixture
+def store(reopen):
+    return reopen()
+
+
+tinydb_only = pytest.mark.parametrize("backend", ["tinydb"])
+
+
+@pytest.fixture
+def stored_text(request, backend, tmp_path):
+    """Everything the store holds, as text: ``stored_text()`` (the files, or every row of the database)."""
+    def read():
+        if backend == "tinydb":
+            return "\n".join(p.read_text() for p in sorted((tmp_path / "store").rglob("*.json")))
+        _, admin = request.getfixturevalue("pg_database")
+        return "\n".join(str(row) for table in ("supervisors", "devices", "pairing_codes", "summaries")
+                         for row in admin.execute(f"SELECT * FROM {table}").fetchall())
+    return read
 
 
 @pytest.fixture
@@ -42,11 +79,11 @@ def paired(store, email="ann@example.org", name="Sam"):
     return supervisor, device, token
 
 
-def test_supervisor_password_is_hashed_with_scrypt(store, tmp_path):
+def test_supervisor_password_is_hashed_with_scrypt(store, stored_text):
     store.create_supervisor("Ann@Example.org ", "Ann", "a long enough password")
     person = store.supervisor_by_email("ann@example.org")
-    assert person["password_hash"].startswith("scrypt:")
-    assert "a long enough password" not in (tmp_path / "store" / "accounts.json").read_text()
+    assert person["password_hash"].startswith("scrypt:") and person["password_hash"] in stored_text()
+    assert "a long enough password" not in stored_text()
     assert store.check_login("ANN@example.org", "a long enough password")["id"] == person["id"]
     assert store.check_login("ann@example.org", "wrong password here") is None
     assert store.check_login("nobody@example.org", "a long enough password") is None
@@ -89,10 +126,10 @@ def test_unknown_code_is_refused(store):
     assert refused.value.reason == "code_unknown"
 
 
-def test_device_token_is_kept_only_as_a_hash(store, tmp_path):
+def test_device_token_is_kept_only_as_a_hash(store, stored_text):
     _, device, token = paired(store)
     assert len(token) >= 43  # 32 random bytes
-    accounts = (tmp_path / "store" / "accounts.json").read_text()
+    accounts = stored_text()
     assert token not in accounts and store.token_hash(token) in accounts
     assert store.device_for_token(token)["id"] == device["id"]
     assert store.device_for_token(token + "x") is None
@@ -102,6 +139,7 @@ def sha256(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@tinydb_only
 def test_codes_and_tokens_are_kept_as_hmacs_under_a_key_of_this_server(store, tmp_path):
     supervisor = store.create_supervisor("ann@example.org", "Ann")
     code, _ = store.create_pairing_code(supervisor["id"], 24)
@@ -118,6 +156,7 @@ def test_codes_and_tokens_are_kept_as_hmacs_under_a_key_of_this_server(store, tm
     assert Store(tmp_path / "other").token_hash(token) != store.token_hash(token)
 
 
+@tinydb_only
 def test_tokens_and_codes_hashed_before_hmac_keys_still_work(store, tmp_path):
     """A file written by the previous version holds plain SHA-256: phones stay paired, then move to HMAC."""
     supervisor, device, token = paired(store)
@@ -185,14 +224,14 @@ def test_supervisor_cannot_revoke_another_supervisors_device(store):
     assert not store.device_for_token(token)["revoked"]
 
 
-def test_removing_a_supervisor_removes_their_summaries_devices_and_codes(store, tmp_path):
+def test_removing_a_supervisor_removes_their_summaries_devices_and_codes(store, stored_text):
     supervisor, device, token = paired(store)
     store.create_pairing_code(supervisor["id"], 24)
     store.put_summary(device, str(uuid.uuid4()), ENVELOPE)
     gone = store.remove_supervisor("ann@example.org")
     assert gone == {"id": supervisor["id"], "devices": 1, "codes": 2, "summaries": 1}
     assert store.device_for_token(token) is None
-    assert not (tmp_path / "store" / "summaries" / f"{supervisor['id']}.json").exists()
+    assert supervisor["id"] not in stored_text() and device["id"] not in stored_text()
     assert store.list_supervisors() == []
     assert store.remove_supervisor("ann@example.org") is None
 
@@ -214,8 +253,8 @@ def test_setup_link_sets_the_password_once(store, clock):
     assert refused.value.reason == "link_expired"
 
 
-def test_a_second_process_sees_each_write(tmp_path):
-    first, second = Store(tmp_path / "store"), Store(tmp_path / "store")
+def test_a_second_process_sees_each_write(reopen):
+    first, second = reopen(), reopen()
     supervisor, device, _ = paired(first)
     ids = [str(uuid.uuid4()) for _ in range(4)]
     first.put_summary(device, ids[0], ENVELOPE)
@@ -223,12 +262,13 @@ def test_a_second_process_sees_each_write(tmp_path):
     first.put_summary(device, ids[2], ENVELOPE)  # first's copy is stale: it must re-read
     second.mark_discussed(supervisor["id"], ids[0], True)
     first.put_summary(device, ids[3], ENVELOPE)
-    for each in (first, second, Store(tmp_path / "store")):
+    for each in (first, second, reopen()):
         held = {s["id"]: s for s in each.summaries_for_supervisor(supervisor["id"])}
         assert sorted(held) == sorted(ids)
         assert held[ids[0]]["discussed"] is True
 
 
+@tinydb_only
 def test_files_are_whole_json_that_plain_tinydb_can_read(store, tmp_path):
     from tinydb import TinyDB
     supervisor, device, _ = paired(store)
@@ -241,6 +281,7 @@ def test_files_are_whole_json_that_plain_tinydb_can_read(store, tmp_path):
     assert not list((tmp_path / "store").rglob("*.tmp"))
 
 
+@tinydb_only
 def test_a_corrupt_file_is_reported_not_treated_as_empty(store, tmp_path):
     supervisor, device, _ = paired(store)
     store.put_summary(device, str(uuid.uuid4()), ENVELOPE)
@@ -251,6 +292,7 @@ def test_a_corrupt_file_is_reported_not_treated_as_empty(store, tmp_path):
     assert path.read_text() == '{"summaries": {'
 
 
+@tinydb_only
 def test_a_failed_change_writes_nothing(store, tmp_path):
     supervisor, device, _ = paired(store)
     path = tmp_path / "store" / "summaries" / f"{supervisor['id']}.json"
@@ -266,7 +308,7 @@ def test_a_failed_change_writes_nothing(store, tmp_path):
     assert len(store.summaries_for_supervisor(supervisor["id"])) == 1
 
 
-def test_changes_from_many_threads_share_writes_but_not_failures(store, tmp_path):
+def test_changes_from_many_threads_share_writes_but_not_failures(store, reopen):
     supervisor, device, _ = paired(store)
     ids = [str(uuid.uuid4()) for _ in range(40)]
     store.put_summary(device, ids[0], ENVELOPE)
@@ -284,11 +326,12 @@ def test_changes_from_many_threads_share_writes_but_not_failures(store, tmp_path
         t.join()
     assert results[ids[0]] == "summary_differs"  # refused alone; the others were still written
     assert all(results[i] is True for i in ids[1:])
-    held = {s["id"]: s for s in Store(tmp_path / "store").summaries_for_supervisor(supervisor["id"])}
+    held = {s["id"]: s for s in reopen().summaries_for_supervisor(supervisor["id"])}
     assert sorted(held) == sorted(ids) and held[ids[0]]["envelope"] == ENVELOPE
 
 
-def test_a_file_written_by_plain_tinydb_is_read(tmp_path):
+@tinydb_only
+def test_a_file_written_by_plain_tinydb_is_read(tmp_path, backend):
     from tinydb import TinyDB
     with TinyDB(tmp_path / "store" / "accounts.json", create_dirs=True, indent=2) as db:
         db.table("supervisors").insert({"email": "old@example.org", "name": "Old", "password_hash": None,

@@ -10,7 +10,15 @@ import pytest
 from pwa import store as store_module
 from pwa.seal import b64url, b64url_decode
 from pwa.store import get_store
-from tests.conftest import PairedDevice, pair_device
+from tests.conftest import BACKENDS, PairedDevice, app_settings, close_store, pair_device
+
+tinydb_only = pytest.mark.parametrize("backend", ["tinydb"])
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Every test here runs on TinyDB files and on PostgreSQL, unless marked ``tinydb_only``."""
+    return request.param
 
 
 def new_id():
@@ -37,6 +45,7 @@ def test_pairing_gives_a_token_the_supervisor_name_and_the_key_to_seal_to(app, c
     assert response.headers["Cache-Control"] == "no-store"
 
 
+@tinydb_only
 def test_device_token_is_stored_only_as_its_hash(app, paired_device):
     text = (Path(app.instance_path) / "store" / "accounts.json").read_text()
     assert paired_device.token not in text
@@ -443,15 +452,25 @@ def test_a_sealed_display_name_that_hides_text_is_refused(paired_device):
 
 # Limits on what one phone may send
 
-def limited_app_for(tmp_path, **settings):
+@pytest.fixture
+def limited_app_for(tmp_path, request, backend):
+    """Make an app with other limits, on this test's backend: ``limited_app_for(SUMMARIES_PER_PHONE=3)``."""
     from pwa import create_app
     from tests.conftest import MINI_PACK
-    return create_app({"TESTING": True, "CONTENT": str(MINI_PACK), **settings}, instance_path=tmp_path / "limited")
+    made = []
+
+    def make(**settings):
+        made.append(create_app({"TESTING": True, "CONTENT": str(MINI_PACK), **app_settings(request, backend),
+                                **settings}, instance_path=tmp_path / "limited"))
+        return made[-1]
+    yield make
+    for each in made:
+        close_store(each)
 
 
-def test_a_phone_sending_too_fast_is_told_to_wait(tmp_path):
+def test_a_phone_sending_too_fast_is_told_to_wait(limited_app_for):
     from tests.conftest import AuthActions
-    limited_app = limited_app_for(tmp_path, RATELIMIT_SUMMARIES="5 per minute")
+    limited_app = limited_app_for(RATELIMIT_SUMMARIES="5 per minute")
     client = limited_app.test_client()
     sam = pair_device(limited_app, client, AuthActions(limited_app, client).create())
     jo = pair_device(limited_app, client, sam.supervisor, display_name="Jo")
@@ -465,9 +484,9 @@ def test_a_phone_sending_too_fast_is_told_to_wait(tmp_path):
     assert jo.put(new_id()).status_code == 201  # another phone is not held up
 
 
-def test_a_phone_may_keep_only_so_many_summaries_on_the_server(tmp_path):
+def test_a_phone_may_keep_only_so_many_summaries_on_the_server(limited_app_for):
     from tests.conftest import AuthActions
-    limited_app = limited_app_for(tmp_path, SUMMARIES_PER_PHONE=3)
+    limited_app = limited_app_for(SUMMARIES_PER_PHONE=3)
     client = limited_app.test_client()
     sam = pair_device(limited_app, client, AuthActions(limited_app, client).create())
     ids = [new_id() for _ in range(3)]
@@ -484,6 +503,7 @@ def test_a_phone_may_keep_only_so_many_summaries_on_the_server(tmp_path):
 
 # The disk refuses: say so, keep nothing half-written
 
+@tinydb_only
 def test_a_full_disk_is_a_503_the_phone_retries_and_leaves_no_temp_file(app, paired_device, monkeypatch, caplog):
     import errno
     import os
@@ -504,6 +524,7 @@ def test_a_full_disk_is_a_503_the_phone_retries_and_leaves_no_temp_file(app, pai
     assert paired_device.put(summary_id, envelope).status_code == 201
 
 
+@tinydb_only
 def test_a_damaged_device_record_is_named_in_the_log_and_refused_plainly(app, paired_device, caplog):
     path = Path(app.instance_path) / "store" / "accounts.json"
     data = json.loads(path.read_text())
