@@ -1,4 +1,4 @@
-"""The `alongside` command: serve the app, check a content pack, supervisors, journal backups."""
+"""The `alongside` command: serve the app, check a content pack, supervisors, journal backups, the database."""
 import os
 import sys
 import unicodedata
@@ -262,6 +262,71 @@ def supervisor_remove(email, yes, instance):
         sys.exit(1)
     click.echo(f"Removed {person['name']} <{person['email']}>: deleted {gone['summaries']} summaries, "
                f"{gone['devices']} paired phones and {gone['codes']} pairing codes.")
+
+
+@main.group()
+def db():
+    """The PostgreSQL database (the DATABASE_URL setting): make its tables, copy TinyDB data into it."""
+
+
+def _database_url(instance) -> str | None:
+    """The DATABASE_URL setting as `serve` would read it (instance/config.py, then ALONGSIDE_DATABASE_URL)."""
+    from flask import Config
+
+    from . import settings
+    config = Config(os.path.abspath(instance))
+    config.from_pyfile("config.py", silent=True)
+    config.update(settings.from_environment())
+    return config.get("DATABASE_URL")
+
+
+def _stop(message: str, code: int = 1):
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@db.command("upgrade")
+@click.option("--url", metavar="URL", help="postgresql://USER:PASSWORD@HOST:PORT/DATABASE "
+                                           "(default: the DATABASE_URL setting).")
+@instance_option
+def db_upgrade(url, instance):
+    """Make or bring up to date the tables in the PostgreSQL database (`serve` also does this at start)."""
+    from .store_pg import describe, upgrade
+    url = url or _database_url(instance)
+    if not url:
+        _stop("No database to upgrade: set ALONGSIDE_DATABASE_URL (or DATABASE_URL in the instance's config.py), "
+               "or give --url. The TinyDB files in the instance folder need no upgrade.", 2)
+    try:
+        before, after = upgrade(url)
+    except ConnectionError as exc:
+        _stop(str(exc))
+    if before == after:
+        click.echo(f"The database at {describe(url)} is up to date (schema version {after}).")
+    else:
+        click.echo(f"The database at {describe(url)} is now at schema version {after} (was {before}).")
+
+
+@db.command("copy")
+@click.option("--to", "url", required=True, metavar="URL",
+              help="The empty PostgreSQL database to copy into: postgresql://USER:PASSWORD@HOST:PORT/DATABASE.")
+@instance_option
+def db_copy(url, instance):
+    """Copy the instance's TinyDB data (and its token key) into an empty PostgreSQL database, checking the counts."""
+    from .store_pg import CopyRefused, copy_from_files, describe
+    folder = Path(instance) / "store"
+    if not (folder / "accounts.json").is_file():
+        _stop(f"There is no TinyDB data to copy in {os.path.abspath(folder)}: give the instance folder "
+              "`serve` uses with --instance.")
+    try:
+        copied, left_out = copy_from_files(folder, url)
+    except (ConnectionError, CopyRefused) as exc:
+        _stop(str(exc))
+    for problem in left_out:
+        click.echo(f"Left out (damaged or orphaned): {problem}", err=True)
+    click.echo(f"Copied {copied['supervisors']} supervisors, {copied['devices']} phones, "
+               f"{copied['pairing_codes']} pairing codes and {copied['summaries']} summaries to {describe(url)}; "
+               "the counts match.")
+    click.echo("Next: set ALONGSIDE_DATABASE_URL to that URL (or DATABASE_URL in config.py) and restart the server.")
 
 
 def _print_problems(exc: PackError, folder=None):

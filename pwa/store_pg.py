@@ -40,7 +40,7 @@ _LOCK_ID = 0x616C6F6E  # advisory lock taken while the schema is upgraded ("alon
 MIGRATIONS = [
     """
     CREATE TABLE supervisors (
-        id text PRIMARY KEY CHECK (id ~ '^[0-9a-f]{16}$'),
+        id text PRIMARY KEY,
         email text NOT NULL UNIQUE,
         name text NOT NULL,
         password_hash text,
@@ -167,6 +167,99 @@ def _upgrade(conn: psycopg.Connection, url: str) -> tuple[int, int]:
 def counts(conn: psycopg.Connection) -> dict:
     """How many rows each data table holds."""
     return {table: conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"] for table in DATA_TABLES}
+
+
+class CopyRefused(Exception):
+    """``copy_from_files`` will not copy: the message says why, in one line."""
+
+
+COPY_COLUMNS = {
+    "supervisors": ("id", "email", "name", "password_hash", "created", "setup_hash", "setup_expires",
+                    "session_version"),
+    "devices": ("id", "supervisor_id", "display_name", "token_hash", "paired", "revoked"),
+    "pairing_codes": ("id", "supervisor_id", "created", "expires", "used", "device_id"),
+    "summaries": ("supervisor_id", "id", "device_id", "envelope", "received", "discussed"),
+}
+
+
+def read_files(folder) -> tuple[dict, list[str], bytes]:
+    """Read a TinyDB store folder: ({table: [row tuples]}, what was left out and why, the token key).
+
+    Damaged documents and those whose supervisor or device is gone are left out (the TinyDB store
+    treats them as absent too).
+    """
+    from pathlib import Path
+    folder = Path(folder)
+    files = base.Store(folder)
+    accounts = files._accounts().view()
+    rows = {table: [] for table in DATA_TABLES}
+    left_out = []
+    docs = {table: accounts.table(table).all() for table in ("supervisors", "devices", "pairing_codes")}
+    people = {doc.doc_id for doc in docs["supervisors"] if base.damage(doc, "supervisors") is None}
+    devices = {}
+    for table in ("supervisors", "devices", "pairing_codes"):
+        for doc in docs[table]:
+            record = {**base.OPTIONAL[table], **doc, "id": doc.doc_id}
+            problem = base.damage(doc, table)
+            if problem is None and table != "supervisors" and record["supervisor_id"] not in people:
+                problem = "its supervisor is gone"
+            if problem:
+                left_out.append(f"{table} {doc.doc_id!r}: {problem}")
+                continue
+            if table == "supervisors" and not isinstance(record["session_version"], int):
+                record["session_version"] = 0
+            if table == "devices":
+                devices[doc.doc_id] = record["supervisor_id"]
+            rows[table].append(tuple(record.get(column) for column in COPY_COLUMNS[table]))
+    for path in sorted((folder / base.SUMMARIES).glob("*.json")):
+        supervisor_id = path.stem
+        if supervisor_id not in people:
+            left_out.append(f"{path.name}: its supervisor is gone")
+            continue
+        for doc in files._summaries(supervisor_id).view().table("summaries").all():
+            problem = base.damage(doc, "summaries")
+            if problem is None and devices.get(doc["device_id"]) != supervisor_id:
+                problem = "its phone is gone"
+            if problem:
+                left_out.append(f"summary {doc.doc_id!r} in {path.name}: {problem}")
+                continue
+            rows["summaries"].append((supervisor_id, doc.doc_id, doc["device_id"], Jsonb(doc["envelope"]),
+                                      doc["received"], doc["discussed"]))
+    return rows, left_out, files._key
+
+
+def copy_from_files(folder, url: str) -> tuple[dict, list[str]]:
+    """Copy a TinyDB store folder (with its token key) into an empty database; check the counts.
+
+    Return ({table: rows copied}, what was left out). Raises ``CopyRefused`` if the database holds
+    data or the copy does not add up (then nothing is copied), ``ConnectionError`` if it cannot be reached.
+    """
+    rows, left_out, key = read_files(folder)
+    with connect(url) as conn:
+        _upgrade(conn, url)
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+                held = counts(conn)
+                if any(held.values()):
+                    raise CopyRefused(f"The database at {describe(url)} already holds data ("
+                                      + ", ".join(f"{n} {table}" for table, n in held.items() if n)
+                                      + "): copy only into an empty database. Nothing was copied.")
+                with conn.cursor() as cursor:
+                    for table in DATA_TABLES:
+                        columns = COPY_COLUMNS[table]
+                        if rows[table]:
+                            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                                               f"({', '.join(['%s'] * len(columns))})", rows[table])
+                conn.execute("UPDATE alongside_keys SET value = %s WHERE name = 'token_key'", (key.hex(),))
+                copied = counts(conn)
+                expected = {table: len(found) for table, found in rows.items()}
+                if copied != expected:
+                    raise CopyRefused(f"The copy does not add up (read {expected}, the database holds {copied}). "
+                                      "Nothing was copied.")
+        except psycopg.IntegrityError as exc:
+            raise CopyRefused(f"The data cannot be copied as it is ({_first_line(exc)}). Nothing was copied.") from None
+    return copied, left_out
 
 
 class PgStore:
