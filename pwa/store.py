@@ -15,7 +15,9 @@ A document that lacks a field this module writes is named in the log once and
 treated as absent, except a damaged summary: its supervisor still sees (and can
 delete) it. A write the disk refuses raises ``StoreUnavailable``.
 
-Views never touch TinyDB: they call ``get_store()`` and the methods of ``Store``.
+Views never touch TinyDB: they call ``get_store()`` and the methods of ``Store``. With the
+``DATABASE_URL`` setting, ``get_store()`` is a ``store_pg.PgStore`` instead: the same methods, the
+same refusals, on PostgreSQL.
 """
 from __future__ import annotations
 

@@ -272,7 +272,10 @@ class PgStore:
             key = conn.execute("SELECT value FROM alongside_keys WHERE name = 'token_key'").fetchone()["value"]
         self._key = bytes.fromhex(key)
         self._where = describe(url)
+        # Each connection is checked as it is handed out: after a database restart the next request
+        # reconnects instead of failing on a connection that died meanwhile.
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False, num_workers=1,
+                                    check=ConnectionPool.check_connection,
                                     kwargs={"row_factory": dict_row, "connect_timeout": CONNECT_SECONDS},
                                     name="alongside")
         try:

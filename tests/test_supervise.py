@@ -8,7 +8,15 @@ import pytest
 
 from pwa import create_app
 from pwa.store import get_store
-from tests.conftest import MINI_PACK, AuthActions, pair_device
+from tests.conftest import BACKENDS, MINI_PACK, AuthActions, pair_device
+
+tinydb_only = pytest.mark.parametrize("backend", ["tinydb"])  # tests that edit the TinyDB files
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """The pages are tested with their data in TinyDB files and in PostgreSQL."""
+    return request.param
 
 
 def new_id():
@@ -326,6 +334,7 @@ def test_a_summary_stored_with_an_impossible_time_cannot_break_the_dashboard(app
 
 
 @pytest.mark.parametrize("drop", [["envelope"], ["received"], ["device_id"], ["discussed", "received", "envelope"]])
+@tinydb_only
 def test_a_damaged_summary_is_shown_as_such_and_can_still_be_deleted(app, client, auth, paired_device, caplog, drop):
     good, bad = new_id(), new_id()
     paired_device.put(good, paired_device.seal("The summary that is fine"))
@@ -506,6 +515,7 @@ def test_sign_in_on_this_computer_or_over_https_shows_the_form(tmp_path, base_ur
     assert 'name="password"' in page and "Ask the team that runs Alongside (your IT" not in page
 
 
+@tinydb_only
 def test_a_damaged_supervisor_record_signs_out_and_is_named_in_the_log(app, client, auth, caplog):
     person = auth.create()
     auth.login()
