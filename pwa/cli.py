@@ -32,7 +32,11 @@ def serve(host, port, instance, threads, trusted_proxy):
     app = _app_for(instance)
     trusted_proxy = trusted_proxy or app.config.get("TRUSTED_PROXY")
     click.echo(f"Alongside: serving {app.extensions['module'].summary_line()}")
-    click.echo(f"Alongside: http://{host}:{port}/  (data in {os.path.abspath(instance)}; Ctrl+C to stop)")
+    data = os.path.abspath(instance)
+    if app.config.get("DATABASE_URL"):
+        from .store_pg import describe
+        data = f"PostgreSQL at {describe(app.config['DATABASE_URL'])}, keys in {data}"
+    click.echo(f"Alongside: http://{host}:{port}/  (data in {data}; Ctrl+C to stop)")
     for line in next_steps(host, port, instance, trusted_proxy):
         click.echo(f"  {line}")
     waitress_serve(app, _quiet=True, **waitress_options(host, port, threads, trusted_proxy))
