@@ -104,6 +104,8 @@ def pg_database(pg_server):
     upgrade(url)
     with psycopg.connect(url, autocommit=True) as admin:
         yield url, admin
+    with psycopg.connect(pg_server, autocommit=True) as server:  # leave a given server as it was
+        server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
