@@ -14,11 +14,26 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import yaml
 
 from pwa import create_app
 
 TESTS = Path(__file__).parent
 MINI_PACK = TESTS / "packs" / "mini"
+
+
+def copy_pack(tmp_path: Path, source: Path = MINI_PACK) -> Path:
+    """A copy of a content pack in tmp_path/pack, for a test to break."""
+    target = tmp_path / "pack"
+    shutil.copytree(source, target)
+    return target
+
+
+def edit_yaml(path: Path, change):
+    """Apply change(data) to a pack file's YAML and write it back."""
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 E2E = TESTS / "e2e"
 
 

@@ -1,28 +1,13 @@
 """Content packs: the real pack and the test pack load; every broken pack is refused with a message
 that names the file, the block and the field."""
-import shutil
-from pathlib import Path
 
 import pytest
-import yaml
 
 from pwa import create_app
 from pwa.cli import main as cli_main
 from pwa.content import BLOCK_TYPES, FIELD_TYPES, PackError, load_pack, render_markdown
 
-from .conftest import MINI_PACK
-
-
-def copy_pack(tmp_path: Path) -> Path:
-    target = tmp_path / "pack"
-    shutil.copytree(MINI_PACK, target)
-    return target
-
-
-def edit_yaml(path: Path, change):
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+from .conftest import MINI_PACK, copy_pack, edit_yaml
 
 
 def first_activity(data):

@@ -11,21 +11,9 @@ from click.testing import CliRunner
 from pwa import create_app, paths
 from pwa.cli import main as cli_main
 from pwa.content import PackError, load_pack
-from tests.conftest import MINI_PACK
+from tests.conftest import MINI_PACK, copy_pack, edit_yaml
 
 FIXED_PAGES = ["/", "/sw.js", "/journal", "/support", "/share", "/print", "/offline", "/manifest.webmanifest"]
-
-
-def copy_pack(tmp_path: Path, source: Path = MINI_PACK) -> Path:
-    target = tmp_path / "pack"
-    shutil.copytree(source, target)
-    return target
-
-
-def edit_yaml(path: Path, change):
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 def unusual_but_valid(tmp_path: Path) -> Path:
