@@ -14,7 +14,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from .live import CHROMIUM_ARGS, MINI_PACK, REAL_PACK, LiveServer, NoBrowser, chromium_path  # noqa: F401
 
-# Two test processes share 2 cores (pytest-xdist): give a condition 10 s to come true, not 5.
+# On a busy 2-core machine (or with `-n 2`), give a condition 10 s to come true, not 5.
 expect.set_options(timeout=10_000)
 
 
