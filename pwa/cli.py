@@ -21,13 +21,15 @@ def main():
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--instance", default="instance", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the server's data and keys (made if missing).")
-@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes sharing the port (README, 'Running a server'): each has --threads threads.")
 @click.option("--trusted-proxy", metavar="ADDRESS",
               help="Address of the TLS proxy in front of this server (e.g. 127.0.0.1): its X-Forwarded-For, "
                    "-Proto and -Host are believed, from it alone. Default: the TRUSTED_PROXY setting.")
-def serve(host, port, instance, threads, trusted_proxy):
+def serve(host, port, instance, threads, workers, trusted_proxy):
     """Serve Alongside with waitress (a production WSGI server)."""
-    from waitress import serve as waitress_serve
+    import waitress
 
     app = _app_for(instance)
     trusted_proxy = trusted_proxy or app.config.get("TRUSTED_PROXY")
@@ -36,10 +38,36 @@ def serve(host, port, instance, threads, trusted_proxy):
     if app.config.get("DATABASE_URL"):
         from .store_pg import describe
         data = f"PostgreSQL at {describe(app.config['DATABASE_URL'])}, keys in {data}"
-    click.echo(f"Alongside: http://{host}:{port}/  (data in {data}; Ctrl+C to stop)")
+    processes = f"{workers} processes of {threads} threads; " if workers > 1 else ""
+    click.echo(f"Alongside: http://{host}:{port}/  (data in {data}; {processes}Ctrl+C to stop)")
     for line in next_steps(host, port, instance, trusted_proxy):
         click.echo(f"  {line}")
-    waitress_serve(app, _quiet=True, **waitress_options(host, port, threads, trusted_proxy))
+    options = waitress_options(host, port, threads, trusted_proxy)
+    if workers == 1:
+        waitress.serve(app, _quiet=True, **options)
+        return
+    serve_workers(app, instance, workers, options)
+
+
+def serve_workers(app, instance: str, workers: int, options: dict) -> None:
+    """Bind once, then fork ``workers`` waitress processes on that socket, each with an app of its own."""
+    from . import workers as supervisor
+    host, port = options.pop("host"), options.pop("port")
+    close = getattr(app.extensions["store"], "close", None)
+    if close:
+        close()  # each worker opens its own database connections after the fork
+    del app
+    try:
+        sock = supervisor.listen(host, port)
+    except OSError as exc:
+        _stop(f"Alongside cannot listen on {host}:{port}: {exc.strerror}.")
+
+    def serve_one(sock, number):
+        import waitress
+        waitress.serve(_app_for(instance), _quiet=True, sockets=[sock], **options)
+
+    sys.stdout.flush()
+    sys.exit(supervisor.run(sock, workers, serve_one))
 
 
 # Headers a TLS proxy sets: the worker's address (rate limits count per worker), https (HSTS, Secure
