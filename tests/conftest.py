@@ -6,10 +6,6 @@ emptied before each test.
 """
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
-from glob import glob
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -45,64 +41,25 @@ def pytest_collection_modifyitems(config, items):
 
 
 BACKENDS = ["tinydb", "postgresql"]
-NO_POSTGRESQL = "PostgreSQL is not installed (for its tests: apt-get install -y postgresql)"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_postgres(*command):
-    """Run a PostgreSQL server command as the unprivileged ``postgres`` user when we are root (initdb refuses root)."""
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    return subprocess.run([*prefix, *command], check=True, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="session")
 def pg_server():
     """A PostgreSQL server URL: ``ALONGSIDE_TEST_DATABASE_URL``, or a throwaway cluster on 127.0.0.1."""
+    from tests.pgcluster import ClusterFailed, NoPostgreSQL, cluster
     given = os.environ.get("ALONGSIDE_TEST_DATABASE_URL")
     if given:
         yield given
         return
-    initdb = sorted(glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not initdb and not shutil.which("initdb"):
+    try:
+        with cluster() as url:
+            yield url
+    except NoPostgreSQL as exc:
         if os.environ.get("CI"):
-            pytest.fail(NO_POSTGRESQL)
-        pytest.skip(NO_POSTGRESQL)
-    bin_dir = Path(initdb[-1]).parent if initdb else Path(shutil.which("initdb")).parent
-    folder = Path(tempfile.mkdtemp(prefix="alongside-pg-"))
-    folder.chmod(0o755)
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    data = folder / "data"
-    pg_ctl = str(bin_dir / "pg_ctl")
-    try:
-        _as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                     "--locale=C", "--no-sync")
-        for attempt in range(3):  # another process may take the free port before the server does
-            port = _free_port()
-            options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-            try:
-                _as_postgres(pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start")
-                break
-            except subprocess.CalledProcessError:
-                if attempt == 2:
-                    raise
-    except subprocess.CalledProcessError as exc:
-        log = (folder / "log").read_text()[-2000:] if (folder / "log").exists() else ""
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.fail(f"Could not start a PostgreSQL cluster for the tests ({' '.join(exc.cmd)}): "
-                    f"{exc.stderr.strip()} {log}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*(["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []), pg_ctl, "-D",
-                        str(data), "-m", "immediate", "-w", "stop"], capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    except ClusterFailed as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
