@@ -107,7 +107,8 @@ class StoreError(Exception):
 
 
 OPTIONAL = {
-    "supervisors": {"password_hash": None, "setup_hash": None, "setup_expires": None, "session_version": 0},
+    "supervisors": {"password_hash": None, "setup_hash": None, "setup_expires": None, "session_version": 0,
+                    "key": None},
     "devices": {"revoked": None},
     "pairing_codes": {"used": None, "device_id": None},
     "summaries": {},
@@ -286,6 +287,19 @@ class Store:
             people.update(_ending_sessions(person, fields) if end_sessions else fields, doc_ids=[supervisor_id])
         self._accounts().change(update)
 
+    def set_supervisor_key(self, supervisor_id: str, key: dict) -> bool:
+        """Give a supervisor who has none their key (from seal.parse_supervisor_key); False if they have one."""
+        def give(db):
+            people = db.table("supervisors")
+            person = people.get(doc_id=supervisor_id)
+            if person is None:
+                raise StoreError("supervisor_gone")
+            if person.get("key") is not None:
+                return False
+            people.update({"key": key}, doc_ids=[supervisor_id])
+            return True
+        return self._accounts().change(give)
+
     def check_login(self, email: str, password: str) -> dict | None:
         """Return the supervisor whose email and password these are, or None."""
         person = self.supervisor_by_email(email)
@@ -314,18 +328,20 @@ class Store:
         """Return the supervisor a setup link is for, or raise link_unknown / link_expired."""
         return self._whole(self._setup_person(self._accounts().view().table("supervisors"), token), "supervisors")
 
-    def redeem_setup_link(self, token: str, password: str) -> dict:
+    def redeem_setup_link(self, token: str, password: str, key: dict | None = None) -> dict:
         """Set a supervisor's password through their setup link, which then stops working.
 
+        ``key`` (from seal.parse_supervisor_key) replaces their key, wrapped under the new password.
         Every session the supervisor had ends: whoever held the old password is signed out.
         """
         password_hash = generate_password_hash(password, method="scrypt")
+        fields = {"password_hash": password_hash, "setup_hash": None, "setup_expires": None,
+                  **({"key": key} if key is not None else {})}
 
         def redeem(db):
             people = db.table("supervisors")
             person = self._setup_person(people, token)
-            people.update(_ending_sessions(person, {"password_hash": password_hash, "setup_hash": None,
-                                                    "setup_expires": None}), doc_ids=[person.doc_id])
+            people.update(_ending_sessions(person, fields), doc_ids=[person.doc_id])
             return self._whole(people.get(doc_id=person.doc_id), "supervisors")
         return self._accounts().change(redeem)
 
@@ -380,11 +396,12 @@ class Store:
                        if c["supervisor_id"] == supervisor_id and not c["used"] and not _expired(c["expires"])),
                       key=lambda c: c["expires"])
 
-    def redeem_pairing_code(self, code: str, display_name: str) -> tuple[dict, str, dict]:
+    def redeem_pairing_code(self, code: str, display_name: str, needs_key: bool = False) -> tuple[dict, str, dict]:
         """Pair a phone with a code; return (device, device token, supervisor).
 
-        Raises code_unknown, code_used or code_expired. The token is returned once
-        and stored only as its HMAC.
+        Raises code_unknown, code_used or code_expired, and with ``needs_key`` no_key
+        (the supervisor has no key to seal to yet; the code stays unused). The token
+        is returned once and stored only as its HMAC.
         """
         keys = self._hashes(normalise_code(code))
         token = secrets.token_urlsafe(32)
@@ -402,6 +419,8 @@ class Store:
             person = self._whole(db.table("supervisors").get(doc_id=found["supervisor_id"]), "supervisors")
             if person is None:
                 raise StoreError("code_unknown")
+            if needs_key and person["key"] is None:
+                raise StoreError("no_key")
             device_id = secrets.token_hex(8)
             devices = db.table("devices")
             devices.insert(Document({"supervisor_id": person["id"], "display_name": display_name,
@@ -518,6 +537,17 @@ class Store:
             summaries.remove(doc_ids=[summary_id])
             return True
         return self._summaries(supervisor_id).change(delete)
+
+    def replace_envelope(self, supervisor_id: str, summary_id: str, was: dict, envelope: dict) -> bool:
+        """Swap a stored summary's envelope ``was`` for ``envelope`` (re-sealed); False if it is gone or changed."""
+        def swap(db):
+            summaries = db.table("summaries")
+            found = summaries.get(doc_id=summary_id)
+            if found is None or found.get("envelope") != was:
+                return False
+            summaries.update({"envelope": envelope}, doc_ids=[summary_id])
+            return True
+        return self._summaries(supervisor_id).change(swap)
 
     def mark_discussed(self, supervisor_id: str, summary_id: str, discussed: bool) -> bool:
         """Mark a summary as discussed (or not yet); return False if it is not there."""

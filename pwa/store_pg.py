@@ -79,10 +79,14 @@ MIGRATIONS = [
     CREATE INDEX summaries_device ON summaries (device_id);
     CREATE TABLE alongside_keys (name text PRIMARY KEY, value text NOT NULL);
     """,
+    # Envelope v2: each supervisor's public key and their private key wrapped in their browser.
+    """
+    ALTER TABLE supervisors ADD COLUMN key jsonb;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DATA_TABLES = ("supervisors", "devices", "pairing_codes", "summaries")
-SUPERVISOR = "id, email, name, password_hash, created, setup_hash, setup_expires, session_version"
+SUPERVISOR = "id, email, name, password_hash, created, setup_hash, setup_expires, session_version, key"
 DEVICE = "id, supervisor_id, display_name, token_hash, paired, revoked"
 
 
@@ -175,7 +179,7 @@ class CopyRefused(Exception):
 
 COPY_COLUMNS = {
     "supervisors": ("id", "email", "name", "password_hash", "created", "setup_hash", "setup_expires",
-                    "session_version"),
+                    "session_version", "key"),
     "devices": ("id", "supervisor_id", "display_name", "token_hash", "paired", "revoked"),
     "pairing_codes": ("id", "supervisor_id", "created", "expires", "used", "device_id"),
     "summaries": ("supervisor_id", "id", "device_id", "envelope", "received", "discussed"),
@@ -208,6 +212,8 @@ def read_files(folder) -> tuple[dict, list[str], bytes]:
                 continue
             if table == "supervisors" and not isinstance(record["session_version"], int):
                 record["session_version"] = 0
+            if table == "supervisors":
+                record["key"] = Jsonb(record["key"]) if isinstance(record["key"], dict) else None
             if table == "devices":
                 devices[doc.doc_id] = record["supervisor_id"]
             rows[table].append(tuple(record.get(column) for column in COPY_COLUMNS[table]))
@@ -376,14 +382,25 @@ class PgStore:
         with self._tx() as conn:
             return self._setup_person(conn, token)
 
-    def redeem_setup_link(self, token: str, password: str) -> dict:
+    def redeem_setup_link(self, token: str, password: str, key: dict | None = None) -> dict:
         password_hash = generate_password_hash(password, method="scrypt")
         with self._tx() as conn:
             person = self._setup_person(conn, token, lock=True)
             return conn.execute(
                 "UPDATE supervisors SET password_hash = %s, setup_hash = NULL, setup_expires = NULL, "
-                f"session_version = session_version + 1 WHERE id = %s RETURNING {SUPERVISOR}",
-                (password_hash, person["id"])).fetchone()
+                f"key = coalesce(%s, key), session_version = session_version + 1 WHERE id = %s RETURNING {SUPERVISOR}",
+                (password_hash, key and Jsonb(key), person["id"])).fetchone()
+
+    def set_supervisor_key(self, supervisor_id: str, key: dict) -> bool:
+        with self._tx() as conn:
+            person = conn.execute("SELECT key IS NOT NULL AS has FROM supervisors WHERE id = %s FOR UPDATE",
+                                  (supervisor_id,)).fetchone()
+            if person is None:
+                raise StoreError("supervisor_gone")
+            if person["has"]:
+                return False
+            conn.execute("UPDATE supervisors SET key = %s WHERE id = %s", (Jsonb(key), supervisor_id))
+            return True
 
     def remove_supervisor(self, email: str) -> dict | None:
         with self._tx() as conn:
@@ -425,7 +442,7 @@ class PgStore:
                                  "AND used IS NULL ORDER BY expires", (supervisor_id,)).fetchall()
         return [c for c in codes if not base._expired(c["expires"])]
 
-    def redeem_pairing_code(self, code: str, display_name: str) -> tuple[dict, str, dict]:
+    def redeem_pairing_code(self, code: str, display_name: str, needs_key: bool = False) -> tuple[dict, str, dict]:
         keys = self._hashes(base.normalise_code(code))
         token = secrets.token_urlsafe(32)
         with self._tx() as conn:
@@ -444,6 +461,8 @@ class PgStore:
                                   (found["supervisor_id"],)).fetchone()
             if person is None:
                 raise StoreError("code_unknown")
+            if needs_key and person["key"] is None:
+                raise StoreError("no_key")
             device = conn.execute(
                 f"INSERT INTO devices (id, supervisor_id, display_name, token_hash, paired) "
                 f"VALUES (%s, %s, %s, %s, %s) RETURNING {DEVICE}",
@@ -531,6 +550,13 @@ class PgStore:
                 raise StoreError("summary_other_device")
             conn.execute("DELETE FROM summaries WHERE supervisor_id = %s AND id = %s", (supervisor_id, summary_id))
             return True
+
+    def replace_envelope(self, supervisor_id: str, summary_id: str, was: dict, envelope: dict) -> bool:
+        self._check_supervisor_id(supervisor_id)
+        with self._tx() as conn:
+            done = conn.execute("UPDATE summaries SET envelope = %s WHERE supervisor_id = %s AND id = %s "
+                                "AND envelope = %s", (Jsonb(envelope), supervisor_id, summary_id, Jsonb(was)))
+            return done.rowcount == 1
 
     def mark_discussed(self, supervisor_id: str, summary_id: str, discussed: bool) -> bool:
         self._check_supervisor_id(supervisor_id)

@@ -4,35 +4,38 @@ JSON in and out. Every body has a size limit and is checked by hand; every
 refusal is ``{error, message}`` (``AppError``) with a message a person can act
 on. Phones authenticate with ``Authorization: Bearer <device token>``.
 
-    POST   /api/pair              {code, display_name} -> 201 {device_token, supervisor_name, recipient_key}
-    PUT    /api/summaries/<uuid>  sealed envelope -> 201 stored, 200 already stored (same envelope);
-                                  409 too_many past SUMMARIES_PER_PHONE; 429 past RATELIMIT_SUMMARIES
+    POST   /api/pair              {code, display_name} -> 201 {device_token, device_id, supervisor_name,
+                                  recipient_key}; 409 no_key while the supervisor has no key yet
+    PUT    /api/summaries/<uuid>  sealed envelope v2 -> 201 stored, 200 already stored (same envelope);
+                                  422 pair_again (v1), key_changed, wrong_device; 409 too_many past
+                                  SUMMARIES_PER_PHONE; 429 past RATELIMIT_SUMMARIES
     DELETE /api/summaries/<uuid>  withdraw -> 204, also when already gone (retries are safe);
                                   404 if another phone sent it
-    GET    /api/device            -> 200 {paired, display_name, supervisor_name, paired_at,
+    GET    /api/device            -> 200 {paired, device_id, display_name, supervisor_name, paired_at,
                                           summary_ids, recipient_key}
     DELETE /api/device            unpair -> 204; every summary this phone sent is deleted
+
+The server opens no summary: a v2 envelope is sealed to the supervisor's own key
+(``recipient_key``: their public JWK and its id) and bound to the sending phone's
+``device_id``. The server checks its shape, size, key id and sender.
 """
 import hashlib
 import json
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, jsonify, request
 
-from . import store as store_module
 from .errors import AppError
 from .limits import limiter
-from .seal import SealError, display_name_problem, get_keyring, parse_envelope
-from .store import StoreError, get_store, normalise_code, parse_time
+from .seal import SealError, display_name_problem, parse_envelope
+from .store import StoreError, get_store, normalise_code
 
 bp = Blueprint("sync", __name__, url_prefix="/api")
 
 PAIR_MAX_BYTES = 1024
 SUMMARY_MAX_BYTES = 16 * 1024  # a sealed summary of the longest text (8,000 characters) fits
 DISPLAY_NAME_MAX_CHARS = 40
-EARLIEST_CREATED = datetime(2020, 1, 1, tzinfo=UTC)  # before Alongside existed: a phone clock gone wrong
 # Matched whole (fullmatch): with re.match, "$" also matches before a final newline.
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
@@ -42,6 +45,10 @@ PAIRING_REFUSALS = {
     "code_used": (409, "That pairing code has already been used. Ask your supervisor for a new one."),
     "code_expired": (410, "That pairing code has expired. Ask your supervisor for a new one."),
 }
+NO_KEY = ("Your supervisor has not finished setting up sharing: they need to sign in to Alongside once, "
+          "then give you a new code. Nothing was paired.")
+KEY_CHANGED = ("Your supervisor's key has changed since this phone paired (their password was reset), so they "
+               "could not open this summary. Pair again with a new code from them; it is sent when you do.")
 NOT_PAIRED = ("This phone is not paired with a supervisor (or was unpaired). "
               "Pair it again with a new code from your supervisor.")
 
@@ -115,16 +122,6 @@ def too_many_message() -> str:
             "Withdraw ones you have discussed (or ask your supervisor to delete them), then write this one again.")
 
 
-def check_created(created: str) -> None:
-    """Refuse a summary whose 'created' time is before 2020 or over a day ahead of the server's clock."""
-    moment = parse_time(created)
-    latest = store_module.now() + timedelta(days=1)  # tests move this clock
-    if not EARLIEST_CREATED <= moment <= latest:
-        raise AppError(422, "bad_created", f"This summary says it was written at {created}, which cannot be "
-                       "right: the phone's date or time is wrong. Set the phone's date and time, then write "
-                       "the summary again.")
-
-
 def check_display_name(name) -> str:
     """Return a display name stripped and in NFC, or refuse one that is empty, too long or not plain text."""
     problem = (f"Give a display name of 1 to {DISPLAY_NAME_MAX_CHARS} characters as 'display_name': "
@@ -153,13 +150,22 @@ def pair():
     if not isinstance(code, str) or not normalise_code(code):
         raise AppError(400, "bad_code", "Send the pairing code from your supervisor as 'code', like K7QM-4XPD.")
     display_name = check_display_name(body.get("display_name"))
+    store = get_store()
     try:
-        _, token, supervisor = get_store().redeem_pairing_code(code, display_name)
+        device, token, supervisor = store.redeem_pairing_code(code, display_name, needs_key=True)
     except StoreError as exc:
+        if exc.reason == "no_key":
+            raise AppError(409, "no_key", NO_KEY) from None
         status, message = PAIRING_REFUSALS[exc.reason]
         raise AppError(status, exc.reason, message) from None
-    return jsonify(device_token=token, supervisor_name=supervisor["name"],
-                   recipient_key=get_keyring().recipient()), 201
+    return jsonify(device_token=token, device_id=device["id"], supervisor_name=supervisor["name"],
+                   recipient_key=recipient_key(supervisor)), 201
+
+
+def recipient_key(supervisor: dict) -> dict | None:
+    """What a phone seals to: the supervisor's public key and its id."""
+    key = supervisor.get("key")
+    return key and {"jwk": key["jwk"], "kid": key["kid"]}
 
 
 def sending_phone() -> str:
@@ -178,11 +184,17 @@ def put_summary(summary_id: str):
     summary_id = check_summary_id(summary_id)
     body = read_json(SUMMARY_MAX_BYTES)
     try:
-        envelope = parse_envelope(body)
-        summary = get_keyring().unseal(envelope, checked=True)  # to refuse what the supervisor could not read
+        envelope = parse_envelope(body, versions=(2,))
     except SealError as exc:
         raise AppError(422, exc.reason, exc.message) from None
-    check_created(summary["created"])
+    if envelope["did"] != device["id"]:
+        raise AppError(422, "wrong_device", "This summary was sealed on another phone, so it cannot be sent from "
+                       "this one. Write it again on this phone.")
+    supervisor = get_store().get_supervisor(device["supervisor_id"])
+    if supervisor is None:
+        raise AppError(401, "unknown_device", NOT_PAIRED)
+    if not supervisor.get("key") or envelope["kid"] != supervisor["key"]["kid"]:
+        raise AppError(422, "key_changed", KEY_CHANGED)
     try:
         created = get_store().put_summary(device, summary_id, envelope,
                                           limit=current_app.config["SUMMARIES_PER_PHONE"])
@@ -218,9 +230,9 @@ def device_status():
     supervisor = store.get_supervisor(device["supervisor_id"])
     if supervisor is None:
         raise AppError(401, "unknown_device", NOT_PAIRED)
-    return jsonify(paired=True, display_name=device["display_name"], supervisor_name=supervisor["name"],
-                   paired_at=device["paired"], summary_ids=store.summary_ids_for_device(device),
-                   recipient_key=get_keyring().recipient())
+    return jsonify(paired=True, device_id=device["id"], display_name=device["display_name"],
+                   supervisor_name=supervisor["name"], paired_at=device["paired"],
+                   summary_ids=store.summary_ids_for_device(device), recipient_key=recipient_key(supervisor))
 
 
 @bp.delete("/device")

@@ -123,17 +123,52 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def supervisor_key(label: str | None = None):
+    """A supervisor key pair made in Python: (private key, the record a browser would send).
+
+    The record's vault and sealed private key are stand-ins of the right shape: the server only ever checks
+    their shape, and tests open summaries with the private key directly. ``label`` makes the key fixed.
+    """
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from pwa import seal
+    if label is None:
+        private = ec.generate_private_key(ec.SECP256R1())
+    else:
+        from tests.vectors.make_seal_v1 import fixed_key
+        private = fixed_key(label)
+    jwk = seal.public_jwk(private.public_key())
+    kdf = {"name": "PBKDF2", "hash": "SHA-256", "iterations": 600000, "salt": "c2FsdHNhbHRzYWx0c2FsdA=="}
+    record = {"v": 1, "jwk": jwk, "kid": seal.thumbprint(jwk),
+              "vault": {"v": 1, "kdf": kdf, "slots": [{"kind": "passphrase", "iv": "aXZpdml2aXZpdml2", "wrapped": "d3JhcA=="},
+                                                      {"kind": "recovery", "iv": "aXZpdml2aXZpdml2", "wrapped": "d3JhcA=="}]},
+              "sealed": {"id": "supervisor-key", "iv": "aXZpdml2aXZpdml2", "data": "c2VhbGVk"}}
+    return private, seal.parse_supervisor_key(record)
+
+
 class AuthActions:
-    """Supervisor accounts and sign-in for tests: ``auth.login()``, ``auth.form_token()``."""
+    """Supervisor accounts and sign-in for tests: ``auth.login()``, ``auth.form_token()``.
+
+    Supervisors are made with a key pair (as their browser makes at set-up); ``auth.private_keys`` holds
+    the private halves by supervisor id, to open what phones sealed to them.
+    """
 
     def __init__(self, app, client):
         self._app, self._client = app, client
+        self.private_keys = {}
 
-    def create(self, email="ann@example.org", name="Ann", password="a long enough password"):
-        """Add a supervisor straight into the store; return their record."""
+    def create(self, email="ann@example.org", name="Ann", password="a long enough password", key=True):
+        """Add a supervisor straight into the store (with a key pair unless ``key`` is False); return their record."""
         from pwa.store import get_store
         with self._app.app_context():
-            return get_store().create_supervisor(email, name, password)
+            store = get_store()
+            person = store.create_supervisor(email, name, password)
+            if key:
+                private, record = supervisor_key()
+                store.set_supervisor_key(person["id"], record)
+                self.private_keys[person["id"]] = private
+                person = store.get_supervisor(person["id"])
+            return person
 
     def form_token(self, path="/supervise/login"):
         """Return the CSRF token of the form on ``path``."""
@@ -160,21 +195,22 @@ def auth(app, client):
 
 
 class PairedDevice:
-    """A phone paired with a supervisor: its token, the key it seals to, and helpers to send."""
+    """A phone paired with a supervisor: its token, device id, the key it seals to, and helpers to send."""
 
     def __init__(self, client, pairing: dict, supervisor: dict):
         self.client, self.supervisor = client, supervisor
         self.token = pairing["device_token"]
+        self.device_id = pairing["device_id"]
         self.recipient = pairing["recipient_key"]
         self.headers = {"Authorization": f"Bearer {self.token}"}
 
-    def seal(self, text="Talked about boundaries on the ward.", **fields):
-        """Seal a v1 summary to the server's key and return the envelope."""
+    def seal(self, text="Talked about boundaries on the ward.", device_id=None, **fields):
+        """Seal a v2 summary to the supervisor's key from this phone and return the envelope."""
         import json as _json
 
-        from pwa.seal import seal_summary
-        summary = {"v": 1, "text": text, "created": "2025-05-01T09:30:00.000Z", **fields}
-        return seal_summary(self.recipient["jwk"], self.recipient["kid"], _json.dumps(summary).encode())
+        from pwa.seal import seal_v2
+        summary = {"v": 2, "text": text, "created": "2025-05-01T09:30:00.000Z", **fields}
+        return seal_v2(self.recipient["jwk"], device_id or self.device_id, _json.dumps(summary).encode())
 
     def put(self, summary_id, envelope=None, **kwargs):
         envelope = self.seal() if envelope is None else envelope

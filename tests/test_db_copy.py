@@ -93,6 +93,6 @@ def test_upgrade_reports_the_schema_version(pg_url, tmp_path):
     result = alongside("db", "upgrade", "--instance", str(tmp_path / "instance"),
                        env={"ALONGSIDE_DATABASE_URL": pg_url})
     assert result.exit_code == 0, result.output
-    assert "is up to date (schema version 1)" in result.output
+    assert "is up to date (schema version 2)" in result.output
     missing = alongside("db", "upgrade", "--instance", str(tmp_path / "instance"), env={"ALONGSIDE_DATABASE_URL": ""})
     assert missing.exit_code == 2 and "No database to upgrade: set ALONGSIDE_DATABASE_URL" in missing.output

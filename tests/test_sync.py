@@ -1,6 +1,7 @@
 """The sharing API: pairing, sending and withdrawing sealed summaries, unpairing."""
 import json
 import logging
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -8,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from pwa import store as store_module
-from pwa.seal import b64url, b64url_decode
+from pwa.seal import Keyring, SealError, open_with, parse_envelope, seal_summary, seal_v2, thumbprint
 from pwa.store import get_store
-from tests.conftest import BACKENDS, PairedDevice, app_settings, close_store, pair_device
+from tests.conftest import BACKENDS, PairedDevice, app_settings, close_store, pair_device, supervisor_key
 
 tinydb_only = pytest.mark.parametrize("backend", ["tinydb"])
 
@@ -40,8 +41,24 @@ def test_pairing_gives_a_token_the_supervisor_name_and_the_key_to_seal_to(app, c
     body = response.get_json()
     assert body["supervisor_name"] == "Ann Smith"
     assert len(body["device_token"]) >= 43  # 256 bits
-    assert body["recipient_key"]["kid"] == app.extensions["keyring"].current_kid
+    with app.app_context():
+        key = get_store().supervisor_by_email("ann@example.org")["key"]
+    assert body["recipient_key"] == {"jwk": key["jwk"], "kid": key["kid"]}  # the supervisor's own key
+    assert body["recipient_key"]["kid"] == thumbprint(body["recipient_key"]["jwk"])
     assert set(body["recipient_key"]["jwk"]) == {"kty", "crv", "x", "y"}
+    assert re.fullmatch(r"[0-9a-f]{16}", body["device_id"])
+    assert not (Path(app.instance_path) / "summary-keys").exists()  # the server makes no key of its own
+
+
+def test_pairing_waits_until_the_supervisor_has_a_key(app, client, auth):
+    supervisor = auth.create(key=False)  # an account from before envelope v2, not yet signed in
+    code = make_code(app, supervisor)
+    response = client.post("/api/pair", json={"code": code, "display_name": "Sam"})
+    assert response.status_code == 409 and response.get_json()["error"] == "no_key"
+    assert "sign in to Alongside once" in response.get_json()["message"]
+    with app.app_context():
+        get_store().set_supervisor_key(supervisor["id"], supervisor_key()[1])
+    assert client.post("/api/pair", json={"code": code, "display_name": "Sam"}).status_code == 201  # still unused
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -197,26 +214,62 @@ def test_same_id_with_a_different_summary_is_a_conflict(paired_device):
     assert "new id" in response.get_json()["message"]
 
 
-def test_summary_that_fails_to_open_is_refused(paired_device):
-    envelope = paired_device.seal()
-    ct = bytearray(b64url_decode(envelope["ct"], "ct"))
-    ct[0] ^= 0xFF
-    response = paired_device.put(new_id(), {**envelope, "ct": b64url(bytes(ct))})
-    assert response.status_code == 422
-    assert response.get_json()["error"] == "cannot_open"
-    assert "Seal it again" in response.get_json()["message"]
+def test_the_server_stores_what_it_cannot_open(app, auth, paired_device):
+    envelope = paired_device.seal("Only Ann can read this.")
+    summary_id = new_id()
+    assert paired_device.put(summary_id, envelope).status_code == 201
+    with app.app_context():
+        stored = get_store().summaries_for_supervisor(paired_device.supervisor["id"])[0]
+    assert stored["envelope"] == envelope and stored["envelope"]["v"] == 2
+    private = auth.private_keys[paired_device.supervisor["id"]]
+    opened = json.loads(open_with(private, parse_envelope(stored["envelope"]), stored["device_id"]))
+    assert opened["text"] == "Only Ann can read this."
 
 
-def test_summary_sealed_to_an_unknown_key_is_refused(paired_device):
-    response = paired_device.put(new_id(), {**paired_device.seal(), "kid": "Z" * 43})
-    assert response.status_code == 422
-    assert response.get_json()["error"] == "unknown_key"
-    assert "Pair this phone again" in response.get_json()["message"]
+def test_a_summary_sealed_to_another_key_is_refused_with_pair_again(paired_device):
+    _, other = supervisor_key()
+    envelope = seal_v2(other["jwk"], paired_device.device_id,
+                       json.dumps({"v": 2, "text": "x", "created": "2026-01-01T00:00:00.000Z"}).encode())
+    response = paired_device.put(new_id(), envelope)
+    assert response.status_code == 422 and response.get_json()["error"] == "key_changed"
+    assert "Pair again" in response.get_json()["message"]
+
+
+def test_a_v1_envelope_from_a_phone_paired_before_the_upgrade_is_refused_with_pair_again(paired_device, tmp_path):
+    keyring = Keyring.open(tmp_path / "old-keys", create=True)
+    old = keyring.recipient()
+    envelope = seal_summary(old["jwk"], old["kid"],
+                            json.dumps({"v": 1, "text": "x", "created": "2026-01-01T00:00:00.000Z"}).encode())
+    response = paired_device.put(new_id(), envelope)
+    assert response.status_code == 422 and response.get_json()["error"] == "pair_again"
+    assert "Pair again with a new code" in response.get_json()["message"]
+
+
+def test_an_envelope_copied_from_another_phone_is_refused(app, client, auth, paired_device):
+    other = pair_device(app, client, paired_device.supervisor, display_name="Jo")
+    copied = paired_device.seal("Sam's own words.")
+    response = other.put(new_id(), copied)  # sent as it is: it names Sam's phone
+    assert response.status_code == 422 and response.get_json()["error"] == "wrong_device"
+    assert "sealed on another phone" in response.get_json()["message"]
+
+
+def test_an_envelope_relabelled_for_another_phone_does_not_open_as_that_phone(app, auth, client, paired_device):
+    other = pair_device(app, client, paired_device.supervisor, display_name="Jo")
+    relabelled = {**paired_device.seal("Sam's own words."), "did": other.device_id}
+    assert other.put(new_id(), relabelled).status_code == 201  # the server cannot tell...
+    with app.app_context():
+        stored = get_store().summaries_for_supervisor(paired_device.supervisor["id"])[0]
+    private = auth.private_keys[paired_device.supervisor["id"]]
+    with pytest.raises(SealError) as refused:  # ...but the supervisor's key does not open it as Jo's
+        open_with(private, parse_envelope(stored["envelope"]), stored["device_id"])
+    assert refused.value.reason == "cannot_open" and stored["device_id"] == other.device_id
 
 
 @pytest.mark.parametrize("change, error", [
-    (lambda e: {**e, "v": 2}, "bad_version"),
+    (lambda e: {**e, "v": 3}, "bad_version"),
     (lambda e: {k: v for k, v in e.items() if k != "epk"}, "bad_envelope"),
+    (lambda e: {k: v for k, v in e.items() if k != "did"}, "bad_envelope"),
+    (lambda e: {**e, "did": "SAM"}, "bad_envelope"),
     (lambda e: {**e, "epk": None}, "bad_envelope"),
     (lambda e: {**e, "iv": 12}, "bad_envelope"),
     (lambda e: {**e, "ct": "***"}, "bad_envelope"),
@@ -226,13 +279,6 @@ def test_envelope_of_the_wrong_shape_is_refused(paired_device, change, error):
     response = paired_device.put(new_id(), change(paired_device.seal()))
     assert response.status_code == 422
     assert response.get_json()["error"] == error and response.get_json()["message"]
-
-
-def test_summary_breaking_the_plaintext_contract_is_refused(paired_device):
-    response = paired_device.put(new_id(), paired_device.seal(patient="Mr X, bed 4"))
-    assert response.status_code == 422
-    assert response.get_json()["error"] == "bad_summary"
-    assert "patient" in response.get_json()["message"]
 
 
 def test_too_large_an_envelope_is_refused(paired_device):
@@ -390,22 +436,6 @@ def test_every_api_error_is_json_with_a_message(client):
 
 # Hardening (issue #9)
 
-@pytest.mark.parametrize("created", ["0001-01-01T00:00:00Z", "2019-12-31T23:59:59.999Z", "9999-12-31T23:59:59Z"])
-def test_a_summary_written_at_an_impossible_time_is_refused(paired_device, created):
-    response = paired_device.put(new_id(), paired_device.seal(created=created))
-    assert response.status_code == 422
-    assert response.get_json()["error"] == "bad_created"
-    assert "date and time" in response.get_json()["message"]
-    assert paired_device.status().get_json()["summary_ids"] == []
-
-
-def test_a_summary_written_up_to_a_day_ahead_of_the_server_is_stored(paired_device):
-    ahead = store_module.timestamp(store_module.now() + timedelta(hours=23))
-    assert paired_device.put(new_id(), paired_device.seal(created=ahead)).status_code == 201
-    too_far = store_module.timestamp(store_module.now() + timedelta(hours=25))
-    assert paired_device.put(new_id(), paired_device.seal(created=too_far)).status_code == 422
-
-
 @pytest.mark.parametrize("suffix", ["%0A", "%0D%0A", "%00", "%20", "x"])
 def test_a_summary_id_is_matched_whole(paired_device, suffix):
     summary_id = new_id()
@@ -442,12 +472,6 @@ def test_display_name_is_stored_in_nfc(app, client, auth):
     assert response.status_code == 201
     device = PairedDevice(client, response.get_json(), supervisor={})
     assert device.status().get_json()["display_name"] == "Zo\u00eb"
-
-
-def test_a_sealed_display_name_that_hides_text_is_refused(paired_device):
-    response = paired_device.put(new_id(), paired_device.seal(display_name="Sam\u200b"))
-    assert response.status_code == 422 and response.get_json()["error"] == "bad_summary"
-    assert "display_name" in response.get_json()["message"]
 
 
 # Limits on what one phone may send
