@@ -4,6 +4,7 @@ import re
 from flask import Blueprint, abort, current_app, redirect, render_template
 
 from . import paths
+from . import revalidation as records
 from .content import load_pack, render_inline, render_markdown
 
 bp = Blueprint("reader", __name__)
@@ -107,6 +108,14 @@ def support():
 def print_journal():
     """Every activity with slots for its answers, filled in by JS while the journal is unlocked."""
     return render_template("print.html", module=current_app.extensions["module"])
+
+
+@bp.route("/revalidation")
+def revalidation():
+    """CPD record, reflective accounts and reflective discussion, kept in the journal (JavaScript-driven)."""
+    module = current_app.extensions["module"]
+    activities = [{"id": a["id"], "title": a["title"], "src": page_url(s, p)} for s, p in module.pages() for a in p.activities]
+    return render_template("revalidation.html", module=module, R=records, activities=activities)
 
 
 @bp.route("/share")

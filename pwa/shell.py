@@ -180,10 +180,11 @@ class PWA:
         return f"/s/{self.tree}/{rel}"
 
     def page_urls(self) -> list[str]:
-        """Every page a worker may open offline: home, each section, the offline page, journal, support, print."""
+        """Every page a worker may open offline: home, each section, the offline page, journal, support, print, revalidation."""
         module = current_app.extensions["module"]
         urls = [url_for("reader.home"), url_for("shell.offline")]
-        urls += [url_for(e) for e in ("reader.journal", "reader.support", "reader.print_journal", "reader.share")]
+        urls += [url_for(e) for e in ("reader.journal", "reader.support", "reader.print_journal", "reader.share",
+                                         "reader.revalidation")]
         urls += [page_url(s, p) for s, p in module.pages()]
         urls += [url_for(endpoint) for endpoint in current_app.config.get("EXTRA_OFFLINE_PAGES", ())]
         return urls

@@ -11,6 +11,7 @@ start({
   support: "./support.js", // the people named in 2.0, a breather
   share: "./share.js", // pairing, summaries, outbox
   print: "./print.js", // the answers, to print
+  revalidation: "./revalidation.js", // CPD record, reflective accounts, discussion
 });
 
 // Send waiting summaries from any page; outbox.js loads only on a paired phone.

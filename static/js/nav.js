@@ -4,7 +4,7 @@
 // names them). Locked, links load documents as usual; a reload or a closed tab locks.
 import * as session from "./session.js";
 
-const WORKER_PAGE = /^\/(section\/[^/]+(\/\d+)?|journal|support|share|print)?$/;
+const WORKER_PAGE = /^\/(section\/[^/]+(\/\d+)?|journal|support|share|print|revalidation)?$/;
 let modules = {}; // body[data-page] -> module URL
 let shown = null; // the mounted page module
 let here = location.pathname;
@@ -15,10 +15,10 @@ const newKey = () => Math.random().toString(36).slice(2);
 const fire = (name) => dispatchEvent(new CustomEvent(name));
 const main = () => document.getElementById("main");
 
-/** Mark the app bar's link to the page on show (Journal covers Print, Contents the sections). */
+/** Mark the app bar's link to the page on show (Journal covers Print and Revalidation, Contents the sections). */
 function markCurrent() {
   const page = document.body.dataset.page;
-  const path = { home: "/", section: "/", print: "/journal" }[page] ?? `/${page}`;
+  const path = { home: "/", section: "/", print: "/journal", revalidation: "/journal" }[page] ?? `/${page}`;
   document.querySelectorAll(".bar-nav a").forEach((a) => {
     if (new URL(a.href).pathname === path) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");

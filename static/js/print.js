@@ -3,7 +3,7 @@
 import * as session from "./session.js";
 
 let body = null; // #print on the page on show
-function make(tag, text, ...children) {
+export function make(tag, text, ...children) {
   const el = document.createElement(tag);
   el.textContent = text;
   el.append(...children);
@@ -22,31 +22,42 @@ export function lines(value, max) {
   return [JSON.stringify(value)];
 }
 
+/** The answers to the activities on the pages `srcs` (precached, so this works offline), each an <article>
+ * with its title and a list of questions and answers; only activities `keep(id)` wants. /revalidation uses it too. */
+export async function articles(srcs, answers, keep = () => true) {
+  const pages = await Promise.all(srcs.map(async (src) => (await fetch(src)).text()));
+  const out = [];
+  for (const form of pages.flatMap((html) => [...new DOMParser().parseFromString(html, "text/html").querySelectorAll("form[data-activity]")])) {
+    const id = form.dataset.activity;
+    if (!keep(id)) continue;
+    const list = make("dl", "");
+    if (answers.get(`${id}|__status`)) list.append(make("dt", "Progress"), make("dd", "Marked done"));
+    for (const field of form.querySelectorAll(".field[data-field]")) {
+      const value = answers.get(`${id}|${field.dataset.field}`);
+      const text = lines(value, field.dataset.max);
+      if (!text.length) continue;
+      list.append(make("dt", field.querySelector("label, legend").textContent),
+        Array.isArray(value) ? make("dd", "", make("ul", "", ...text.map((t) => make("li", t)))) : make("dd", text[0]));
+    }
+    if (list.children.length) out.push(make("article", "", make("h3", form.closest(".activity").querySelector("h2").textContent.replace(/\s+/g, " ").replace(/^(Activity [\d.]+) /, "$1: ")), list));
+  }
+  return out;
+}
+
+/** Every answer by "activity|field". */
+export const answerMap = async () => new Map((await session.loadAnswers()).map((a) => [`${a.activity}|${a.field}`, a.value]));
+
 async function fill() {
   const run = ++runs;
   body.querySelectorAll("article").forEach((a) => a.remove());
   body.hidden = !session.isUnlocked();
   if (body.hidden) return;
-  const answers = new Map((await session.loadAnswers()).map((a) => [`${a.activity}|${a.field}`, a.value]));
+  const answers = await answerMap();
   for (const part of body.querySelectorAll("[data-src]")) {
-    const pages = await Promise.all(part.dataset.src.trim().split(/\s+/).map(async (src) => (await fetch(src)).text()));
+    const found = await articles(part.dataset.src.trim().split(/\s+/), answers);
     if (run !== runs) return;
-    const forms = pages.flatMap((html) => [...new DOMParser().parseFromString(html, "text/html").querySelectorAll("form[data-activity]")]);
-    for (const form of forms) {
-      const id = form.dataset.activity;
-      const list = make("dl", "");
-      if (answers.get(`${id}|__status`)) list.append(make("dt", "Progress"), make("dd", "Marked done"));
-      for (const field of form.querySelectorAll(".field[data-field]")) {
-        const value = answers.get(`${id}|${field.dataset.field}`);
-        const text = lines(value, field.dataset.max);
-        if (!text.length) continue;
-        list.append(make("dt", field.querySelector("label, legend").textContent),
-          Array.isArray(value) ? make("dd", "", make("ul", "", ...text.map((t) => make("li", t)))) : make("dd", text[0]));
-      }
-      if (!list.children.length) continue;
-      part.append(make("article", "", make("h3", form.closest(".activity").querySelector("h2").textContent.replace(/\s+/g, " ").replace(/^(Activity [\d.]+) /, "$1: ")), list));
-    }
-    part.hidden = !part.querySelector("article");
+    part.append(...found);
+    part.hidden = !found.length;
   }
   document.getElementById("print-empty").textContent = body.querySelector("article") ? "" : "You have not written anything yet.";
 }
