@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
+from . import revalidation as records
+
 FORMAT = "alongside-backup"
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 MAX_ITERATIONS = 10_000_000
@@ -215,7 +217,9 @@ def to_markdown(module, answers: list[dict], created: str | None = None) -> str:
         if blocks:
             number = f"{section.number} " if section.number else ""
             out += [f"## {number}{section.title}", "", *blocks]
-    rest = sorted((p for p in answers if (str(p["activity"]), str(p["field"])) not in shown),
+    out += revalidation_markdown(module, by_activity)
+    rest = sorted((p for p in answers if (str(p["activity"]), str(p["field"])) not in shown
+                   and p["activity"] != records.ACTIVITY),
                   key=lambda p: (str(p["activity"]), str(p["field"])))
     rest = [(p, render_value(None, p.get("value"))) for p in rest]
     rest = [(p, lines) for p, lines in rest if lines]
@@ -224,3 +228,41 @@ def to_markdown(module, answers: list[dict], created: str | None = None) -> str:
         for plain, lines in rest:
             out += [f"**Activity {plain['activity']}, {plain['field']}**", "", *lines, ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def revalidation_markdown(module, by_activity: dict[str, dict[str, dict]]) -> list[str]:
+    """The /revalidation records in the order of the NMC's forms: the CPD log row, each reflective account, the
+    reflective discussion. Labels come from pwa/revalidation.py, as on the page; an unanswered question shows "—"."""
+    mine = by_activity.get(records.ACTIVITY, {})
+    value = lambda field: (mine.get(field) or {}).get("value")  # noqa: E731
+    if all(p.get("value") in (None, "", []) for p in mine.values()):
+        return []
+    kind = "generic" if value("kind") == "generic" else "nmc"
+    accounts = [a for a in value("accounts") or [] if isinstance(a, dict) and a.get("id")]
+    number = {a["id"]: n for n, a in enumerate(accounts, 1)}
+    done = [f"{a['id']} {a['title']}" for a in module.activities
+            if (by_activity.get(a["id"], {}).get("__status") or {}).get("value") == "done"]
+
+    def block(fields, prefix):
+        lines = []
+        for spec in fields:
+            if spec.nmc_only and kind == "generic":
+                continue
+            answer = value(prefix + spec.id)
+            if spec.id == "accounts":
+                answer = [f"Reflective account {number[i]}" for i in answer or [] if i in number]
+            elif spec.id == "summaries":
+                answer = [f"Sent {str(s.get('sent', ''))[:10]} (ref {str(s.get('id', ''))[:8]})"
+                          for s in answer or [] if isinstance(s, dict)]
+            lines += [f"**{spec.label_for(kind)}**", "", *(render_value(None, answer) or ["—"]), ""]
+        return lines
+
+    out = ["## Revalidation" if kind == "nmc" else "## CPD record", "",
+           "### CPD log" + (" (NMC)" if kind == "nmc" else ""), "", *block(records.CPD, "cpd."),
+           f"**{records.EVIDENCE}**", "", *([f"- {d}" for d in done] or ["—"]), ""]
+    for account in accounts:
+        out += [f"### Reflective account {number[account['id']]}", ""]
+        if account.get("from"):
+            out += [f"Drawn from activities {', '.join(map(str, account['from']))}.", ""]
+        out += block(records.ACCOUNT, f"account.{account['id']}.")
+    return out + ["### Reflective discussion", "", *block(records.DISCUSSION, "talk."), ""]

@@ -61,6 +61,7 @@ DISCUSSION = (
     Field("accounts", "Accounts you talked about", "picked"),
     Field("summaries", "Summaries you had sent them beforehand", "picked"),
 )
+EVIDENCE = "Evidence: the activities you have marked done"
 # In our own words; only facts we can point to in the guidance.
 SOURCE_NOTE = (f"Where this comes from: the Nursing and Midwifery Council's revalidation guidance, as of {AS_OF}. "
                "Every three years a registered nurse keeps a log of 35 hours of CPD, 20 of them participatory; "

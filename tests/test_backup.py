@@ -109,3 +109,54 @@ def test_the_edit_counter_not_the_clock_picks_the_newest_answer():
     text = json.dumps({"format": "alongside-backup", "v": 1, "vault": vault, "entries": entries})
     _, answers = backup.decrypt_backup(text, "a long enough passphrase")
     assert [a["value"] for a in answers] == ["newer edit"]
+
+
+def test_decrypt_prints_the_revalidation_records_in_the_order_of_the_nmc_forms(cli, tmp_path):
+    vault, key = backup.make_vault("a passphrase for tests", "0" * 24, iterations=1000)
+    answers = {
+        ("2.4", "__status"): "done",
+        ("__revalidation", "cpd.method"): "Self-directed online learning",
+        ("__revalidation", "cpd.from"): "2026-11-02",
+        ("__revalidation", "cpd.hours"): "6",
+        ("__revalidation", "cpd.participatory"): "2",
+        ("__revalidation", "accounts"): [{"id": "bbb", "from": ["2.4"]}, {"id": "aaa", "from": []}, {"id": "gone"}],
+        ("__revalidation", "account.bbb.learned"): "To sit down before I ask.",
+        ("__revalidation", "account.bbb.themes"): ["Prioritise people", "Preserve safety"],
+        ("__revalidation", "account.aaa.learned"): "That I had not asked for help.",
+        ("__revalidation", "talk.name"): "Morag",
+        ("__revalidation", "talk.date"): "2026-11-27",
+        ("__revalidation", "talk.accounts"): ["aaa", "bbb", "deleted"],
+        ("__revalidation", "talk.summaries"): [{"id": "1a2b3c4d-5e6f", "sent": "2026-11-20T10:00:00.000Z"}],
+    }
+    entries = [backup.seal_entry(key, f"e{i}", {"activity": a, "field": f, "value": v, "updated": "2026-11-28T00:00:00Z",
+                                                 "revision": 1, "seq": i + 1})
+               for i, ((a, f), v) in enumerate(answers.items())]
+    file = tmp_path / "backup.json"
+    file.write_text(json.dumps({"format": "alongside-backup", "v": 1, "vault": vault, "entries": entries}))
+    out = tmp_path / "journal.md"
+    result = cli.invoke(main, ["backup", "decrypt", str(file), "--out", str(out)], input="a passphrase for tests\n")
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    order = ["### Activity 2.4", "## Revalidation", "### CPD log (NMC)", "**How you learned**",
+             "Self-directed online learning", "**Started**", "2026-11-02", "**Hours spent**", "6",
+             "**Of those, hours spent learning with other people**", "2", "**How it relates to the Code**", "—",
+             "**Evidence: the activities you have marked done**", "- 2.4 Meeting Louise",
+             "### Reflective account 1", "Drawn from activities 2.4.", "**What did you learn from it?**",
+             "To sit down before I ask.", "**Which themes of the Code does it touch?**", "- Prioritise people",
+             "- Preserve safety", "### Reflective account 2", "That I had not asked for help.",
+             "### Reflective account 3", "### Reflective discussion", "**Who you talked it over with**", "Morag",
+             "2026-11-27", "**Accounts you talked about**", "- Reflective account 2", "- Reflective account 1",
+             "**Summaries you had sent them beforehand**", "- Sent 2026-11-20 (ref 1a2b3c4d)"]
+    at = 0
+    for part in order:
+        at = text.index(part, at)
+    assert "deleted" not in text and "Other answers" not in text and "__revalidation" not in text
+
+
+def test_a_generic_cpd_record_prints_without_the_nmc_specifics():
+    plain = lambda field, value: {"activity": "__revalidation", "field": field, "value": value}  # noqa: E731
+    text = backup.to_markdown(MODULE, [plain("kind", "generic"), plain("accounts", [{"id": "a"}]),
+                                       plain("account.a.themes", ["Preserve safety"]), plain("cpd.code", "My role")])
+    assert "## CPD record" in text and "### CPD log\n" in text
+    assert "**How it relates to your professional standards or your role**" in text
+    assert "Code" not in text and "NMC" not in text and "Preserve safety" not in text
