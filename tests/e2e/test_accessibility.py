@@ -11,7 +11,7 @@ from .conftest import EMAIL, SUPERVISOR_PASSWORD, create_journal, journal
 from .test_share import make_pairing_code, pair
 
 SCREENS = ["/", "/section/introduction", "/section/use-of-self", "/section/use-of-self/2", "/section/development", "/journal", "/support",
-           "/share", "/print"]
+           "/share", "/print", "/revalidation"]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -39,6 +39,37 @@ def test_axe_finds_no_violations_on_any_worker_screen(live_server, browser, sche
         expect(page).to_have_url(live_server.url + path)
         page.wait_for_load_state()
         audit(f"{path} unlocked")
+    context.close()
+    assert not problems, "\n\n".join(problems)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations_in_any_state_of_the_revalidation_page(live_server, browser, scheme):
+    """Accounts drawn from answers, the discussion's lists, the check before printing, the generic record."""
+    axe = Axe()
+    context = browser.new_context(service_workers="block", viewport={"width": 390, "height": 844}, color_scheme=scheme,
+                                  has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(live_server.url + "/section/introduction")
+    create_journal(page)
+    journal(page, "saveAnswer", {"activity": "2.0", "field": "people", "value": ["Morag", "", ""], "revision": 1})
+    journal(page, "saveAnswer", {"activity": "2.0", "field": "__status", "value": "done", "revision": 1})
+    page.evaluate("""() => { const a = document.createElement('a'); a.href = '/revalidation';
+        document.getElementById('main').append(a); a.click(); window.print = () => {}; }""")
+    page.locator("#new-account").get_by_label("2.0 Who could you talk to?").check()
+    page.get_by_role("button", name="Start a reflective account").click()
+    page.get_by_role("button", name="Start a reflective account").click()
+    page.locator(".account").first.get_by_label("What did you learn from it?").fill("That Mr Smith needed time.")
+    page.get_by_label("Hours spent", exact=True).fill("six")
+    page.locator(".account").first.get_by_role("button", name="Delete this account").click()
+    page.get_by_role("button", name="Check and print").click()
+    expect(page.locator("#reval-check")).to_be_visible()
+    problems = []
+    for label in ("NMC record, an account, a check", "generic record"):
+        results = axe.run(page)
+        if results.violations_count:
+            problems.append(f"{label}: {results.generate_report()}")
+        page.get_by_label("A general CPD record (another regulator, or not registered)").check()
     context.close()
     assert not problems, "\n\n".join(problems)
 

@@ -2,11 +2,12 @@
 IndexedDB in clear, Cache Storage, localStorage, a URL, the console or any request."""
 import base64
 import json
+import re
 import secrets
 
 from playwright.sync_api import expect
 
-from .conftest import create_journal
+from .conftest import create_journal, journal, unlock_in_page
 from .live import DUMP_STORAGE
 from .test_journal_forms import draw_stroke, unlock, wait_saved
 
@@ -111,3 +112,54 @@ def test_locking_takes_every_answer_out_of_the_page(make_server, page):
     }""")
     expect(page.locator("#f-1-2-landscape-alt")).to_be_disabled()
     expect(page.locator("[data-save-status]")).to_have_text("")
+
+
+def test_every_revalidation_field_stays_encrypted_and_on_the_phone(make_server, context, page):
+    """The marker typed into every field of the CPD record, two reflective accounts and the discussion record
+    (printed too) is nowhere at rest, in a request, a URL or the console."""
+    mark = "qz" + secrets.token_hex(5)
+    seen = []
+
+    def record(request):
+        body = request.post_data_buffer or b""
+        seen.append(f"{request.method} {request.url} {json.dumps(request.headers)} "
+                    f"{body.decode('latin-1')} {base64.b64encode(body).decode()}")
+
+    context.on("request", record)
+    page.on("console", lambda message: seen.append("console " + message.text))
+    server = make_server()
+    page.goto(server.url + "/section/first")
+    create_journal(page)
+    journal(page, "saveAnswer", {"activity": "1.1", "field": "name", "value": "an answer", "revision": 1})
+    page.evaluate("""() => { const a = document.createElement('a'); a.href = '/revalidation';
+        document.getElementById('main').append(a); a.click(); window.print = () => {}; }""")
+    page.locator("#new-account").get_by_label("1.1", exact=False).check()
+    for _ in range(2):
+        page.get_by_role("button", name="Start a reflective account").click()
+    expect(page.locator(".account")).to_have_count(2)
+    fields = page.locator("#reval input[type=text], #reval textarea")
+    assert fields.count() == 5 + 2 * 4 + 2, "method, topic, two hours, code; four in each account; name, number"
+    for i in range(fields.count()):
+        fields.nth(i).fill(f"field {i} {mark}")
+    page.get_by_label("Started").fill("2026-11-02")
+    for box in page.locator("#reval input[type=checkbox]:visible").all():
+        box.check()
+    page.get_by_label("A general CPD record (another regulator, or not registered)").check()
+    page.get_by_label("NMC revalidation").check()
+    page.get_by_role("button", name="Check and print").click()
+    page.get_by_role("button", name="It is fine, print").click()  # the hours are not numbers
+    expect(page.locator("#reval-print")).to_contain_text(mark)
+    for form in page.locator("#reval form.activity-form").all():
+        expect(form.locator("[data-save-status]")).not_to_have_text(re.compile("Not saved"))
+    page.goto(server.url + "/revalidation")  # a new document: locked; the records come back on unlock
+    unlock_in_page(page)
+    expect(page.locator(".account")).to_have_count(2)
+    expect(page.locator("#reval textarea").last).to_have_value(re.compile(mark))
+
+    dump = page.evaluate(DUMP_STORAGE)
+    assert '"alongside/entries"' in dump, "the dump missed the journal"
+    assert mark not in dump, "a revalidation record is stored in clear"
+    requests = "\n".join(seen)
+    assert "/revalidation" in requests, "requests were not recorded"
+    assert mark not in requests, "a revalidation record left the page (request, URL or console)"
+    assert mark not in page.url
