@@ -19,6 +19,7 @@ take turns.
 from __future__ import annotations
 
 import secrets
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -34,6 +35,7 @@ from .storefile import StoreUnavailable
 
 CONNECT_SECONDS = 10
 POOL_SIZE = 16  # connections per process: `alongside serve` runs 8 threads by default
+CHECK_AFTER_IDLE_SECONDS = 2.0  # a connection idle longer is checked before it is handed out
 _LOCK_ID = 0x616C6F6E  # advisory lock taken while the schema is upgraded ("alon")
 
 # Each entry brings the schema from version i to i + 1; never edit one that has shipped, add another.
@@ -278,11 +280,15 @@ class PgStore:
             key = conn.execute("SELECT value FROM alongside_keys WHERE name = 'token_key'").fetchone()["value"]
         self._key = bytes.fromhex(key)
         self._where = describe(url)
-        # Each connection is checked as it is handed out: after a database restart the next request
-        # reconnects instead of failing on a connection that died meanwhile.
+        # A connection that sat idle is checked as it is handed out: after a database restart the next
+        # request reconnects instead of failing on a connection that died meanwhile. One in steady use is
+        # not (a check is a round trip: three per PUT). Connections are in autocommit: a read of one
+        # statement (``_read``) needs no BEGIN and COMMIT; ``_tx`` begins a transaction.
+        self._used: dict[int, float] = {}  # id(connection) -> when it was last handed back
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=False, num_workers=1,
-                                    check=ConnectionPool.check_connection,
-                                    kwargs={"row_factory": dict_row, "connect_timeout": CONNECT_SECONDS},
+                                    check=self._check_if_idle,
+                                    kwargs={"row_factory": dict_row, "connect_timeout": CONNECT_SECONDS,
+                                            "autocommit": True},
                                     name="alongside")
         try:
             self._pool.open(wait=True, timeout=CONNECT_SECONDS)
@@ -293,13 +299,24 @@ class PgStore:
     def close(self) -> None:
         self._pool.close()
 
+    def _check_if_idle(self, conn: psycopg.Connection) -> None:
+        if time.monotonic() - self._used.get(id(conn), 0.0) > CHECK_AFTER_IDLE_SECONDS:
+            ConnectionPool.check_connection(conn)
+
     @contextmanager
     def _tx(self):
         """A connection in one transaction: committed on leaving, rolled back on an exception."""
+        with self._read() as conn:
+            with conn.transaction():
+                yield conn
+
+    @contextmanager
+    def _read(self):
+        """A connection for statements that each stand alone (autocommit): one round trip for a one-statement read."""
         try:
             with self._pool.connection() as conn:
-                with conn.transaction():
-                    yield conn
+                yield conn
+                self._used[id(conn)] = time.monotonic()
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise DatabaseUnavailable(self._where, exc) from None
 
@@ -324,7 +341,7 @@ class PgStore:
             raise StoreError("email_taken") from None
 
     def get_supervisor(self, supervisor_id: str) -> dict | None:
-        with self._tx() as conn:
+        with self._read() as conn:
             return conn.execute(f"SELECT {SUPERVISOR} FROM supervisors WHERE id = %s", (supervisor_id,)).fetchone()
 
     def supervisor_by_email(self, email: str) -> dict | None:
@@ -474,7 +491,7 @@ class PgStore:
 
     def device_for_token(self, token: str) -> dict | None:
         current, legacy = self._hashes(token)
-        with self._tx() as conn:
+        with self._read() as conn:  # the rehash is one statement: atomic on its own
             device = conn.execute(f"SELECT {DEVICE} FROM devices WHERE token_hash = %s", (current,)).fetchone()
             if device is None:
                 device = conn.execute(f"UPDATE devices SET token_hash = %s WHERE token_hash = %s RETURNING {DEVICE}",
@@ -482,7 +499,7 @@ class PgStore:
             return device
 
     def get_device(self, device_id: str) -> dict | None:
-        with self._tx() as conn:
+        with self._read() as conn:
             return conn.execute(f"SELECT {DEVICE} FROM devices WHERE id = %s", (device_id,)).fetchone()
 
     def devices_for_supervisor(self, supervisor_id: str) -> list[dict]:
@@ -522,16 +539,18 @@ class PgStore:
                                    (device["id"],)).fetchone()
             if current is None or current["revoked"] or current["supervisor_id"] != device["supervisor_id"]:
                 raise StoreError("device_gone")
-            found = conn.execute("SELECT device_id, envelope FROM summaries WHERE supervisor_id = %s AND id = %s",
-                                 (device["supervisor_id"], summary_id)).fetchone()
-            if found is not None:
+            # Read after the lock (a new snapshot): what is stored under this id, and how many it has sent.
+            found = conn.execute("SELECT s.device_id, s.envelope, (SELECT count(*) FROM summaries "
+                                 "WHERE device_id = %s) AS sent FROM (SELECT 1) AS one LEFT JOIN summaries s "
+                                 "ON s.supervisor_id = %s AND s.id = %s",
+                                 (device["id"], device["supervisor_id"], summary_id)).fetchone()
+            if found["device_id"] is not None:
                 if found["device_id"] != device["id"]:
                     raise StoreError("summary_other_device")
                 if found["envelope"] != envelope:
                     raise StoreError("summary_differs")
                 return False
-            if limit is not None and conn.execute("SELECT count(*) AS n FROM summaries WHERE device_id = %s",
-                                                  (device["id"],)).fetchone()["n"] >= limit:
+            if limit is not None and found["sent"] >= limit:
                 raise StoreError("too_many")
             conn.execute("INSERT INTO summaries (supervisor_id, id, device_id, envelope, received) "
                          "VALUES (%s, %s, %s, %s, %s)",
