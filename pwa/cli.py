@@ -50,7 +50,7 @@ def serve(host, port, instance, threads, workers, trusted_proxy):
 
 
 def serve_workers(app, instance: str, workers: int, options: dict) -> None:
-    """Bind once, then fork ``workers`` waitress processes on that socket, each with an app of its own."""
+    """Hold the port, then fork ``workers`` waitress processes listening on it, each with an app of its own."""
     from . import workers as supervisor
     host, port = options.pop("host"), options.pop("port")
     close = getattr(app.extensions["store"], "close", None)
@@ -58,7 +58,7 @@ def serve_workers(app, instance: str, workers: int, options: dict) -> None:
         close()  # each worker opens its own database connections after the fork
     del app
     try:
-        sock = supervisor.listen(host, port)
+        reserved = supervisor.reserve(host, port)
     except OSError as exc:
         _stop(f"Alongside cannot listen on {host}:{port}: {exc.strerror}.")
 
@@ -67,7 +67,7 @@ def serve_workers(app, instance: str, workers: int, options: dict) -> None:
         waitress.serve(_app_for(instance), _quiet=True, sockets=[sock], **options)
 
     sys.stdout.flush()
-    sys.exit(supervisor.run(sock, workers, serve_one))
+    sys.exit(supervisor.run(reserved, workers, serve_one))
 
 
 # Headers a TLS proxy sets: the worker's address (rate limits count per worker), https (HSTS, Secure

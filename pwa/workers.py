@@ -1,9 +1,11 @@
-"""`alongside serve --workers N`: N waitress processes sharing one listening socket.
+"""`alongside serve --workers N`: N waitress processes serving one port.
 
 waitress is one process with threads, so one Python process's CPU bounds it. With ``--workers N`` a small
-supervisor process binds the address once, then forks N workers that each make their own app (their own
-database connections, their own store) and serve the same socket: the kernel hands each new connection
-to whichever worker accepts it first.
+supervisor process binds the address once (holding the port, and proving it free), then forks N workers
+that each make their own app (their own database connections, their own store) and listen on the same
+address with ``SO_REUSEPORT``: the kernel spreads new connections evenly over the workers. (One socket
+shared by all would let whichever worker wakes first take most of a burst of keep-alive connections.)
+Where the system has no ``SO_REUSEPORT`` the workers share the supervisor's socket instead.
 
 The supervisor forwards SIGTERM, SIGINT and SIGHUP to the workers as SIGTERM and waits for them. A worker
 that dies on its own is named on standard error with how it ended, and another is started in its place;
@@ -35,14 +37,34 @@ def say(message: str) -> None:
     print(f"Alongside: {message}", file=sys.stderr, flush=True)
 
 
-def listen(host: str, port: int, backlog: int = 1024) -> socket.socket:
-    """Bind and listen on host:port (IPv4 or IPv6), as waitress would."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+BACKLOG = 1024
+SHARE_PORT = hasattr(socket, "SO_REUSEPORT")
+
+
+def _bound(family: int, address) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(backlog)
-    sock.set_inheritable(True)
+    if SHARE_PORT:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(address)
+    return sock
+
+
+def reserve(host: str, port: int) -> socket.socket:
+    """The supervisor's socket on host:port (IPv4 or IPv6): bound, so the port is known to be free and stays
+    held while workers come and go; it listens only where workers share it (no SO_REUSEPORT)."""
+    sock = _bound(socket.AF_INET6 if ":" in host else socket.AF_INET, (host, port))
+    if not SHARE_PORT:
+        sock.listen(BACKLOG)
+    return sock
+
+
+def listen_beside(reserved: socket.socket) -> socket.socket:
+    """A worker's listening socket on the reserved address (the reserved socket itself without SO_REUSEPORT)."""
+    if not SHARE_PORT:
+        return reserved
+    sock = _bound(reserved.family, reserved.getsockname()[:2])
+    sock.listen(BACKLOG)
     return sock
 
 
@@ -66,8 +88,9 @@ def _die_with_parent() -> None:
         pass
 
 
-def run(sock: socket.socket, workers: int, serve_one: Callable[[socket.socket, int], None]) -> int:
-    """Fork ``workers`` processes, each calling ``serve_one(sock, number)``; supervise them until told to stop.
+def run(reserved: socket.socket, workers: int, serve_one: Callable[[socket.socket, int], None]) -> int:
+    """Fork ``workers`` processes, each calling ``serve_one(its listening socket, number)``; supervise them
+    until told to stop. ``reserved`` is the supervisor's socket from ``reserve``.
 
     Returns the supervisor's exit code: 0 after a stop signal, 1 if workers kept dying.
     """
@@ -90,6 +113,9 @@ def run(sock: socket.socket, workers: int, serve_one: Callable[[socket.socket, i
                 _die_with_parent()
                 if os.getppid() != parent:  # the supervisor died before the line above
                     os._exit(0)
+                sock = listen_beside(reserved)
+                if sock is not reserved:
+                    reserved.close()
                 serve_one(sock, number)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1

@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -228,7 +229,7 @@ def test_two_servers_on_one_postgresql_database_lose_nothing_when_one_is_killed(
 def test_a_worker_that_keeps_failing_stops_the_supervisor(tmp_path):
     """A worker that cannot start is restarted twice per worker in a minute, said each time; then the supervisor stops."""
     script = ("import sys\nfrom pwa import workers\n"
-              "sock = workers.listen('127.0.0.1', 0)\n"
+              "sock = workers.reserve('127.0.0.1', 0)\n"
               "def fail(sock, number):\n    raise SystemExit(3)\n"
               "sys.exit(workers.run(sock, 2, fail))\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -238,7 +239,7 @@ def test_a_worker_that_keeps_failing_stops_the_supervisor(tmp_path):
 
 
 def test_serve_with_workers_names_a_port_it_cannot_take_in_one_line(tmp_path):
-    taken = workers.listen("127.0.0.1", 0)
+    taken = socket.create_server(("127.0.0.1", 0))
     port = taken.getsockname()[1]
     try:
         done = subprocess.run([sys.executable, "-m", "pwa.cli", "serve", "--workers", "2", "--port", str(port),
