@@ -39,7 +39,8 @@ JSON_PATHS = ("/api/", "/precache")  # read by code (the app, the service worker
 
 
 def wants_json() -> bool:
-    return request.path.startswith(JSON_PATHS)
+    """True for the API, and for a page's script that asked for JSON (supervisor.js sends forms with fetch)."""
+    return request.path.startswith(JSON_PATHS) or request.accept_mimetypes.best == "application/json"
 
 
 def render_error(status: int, error: str, message: str):

@@ -38,6 +38,8 @@ CSP = {
 # definition); nothing on a page shows them, so they stay out of the 64 KB offline install.
 # Read by the operating system when the app is installed (online), never by a page: not precached.
 MANIFEST_ONLY = {"icons/icon-192.png", "icons/icon-512.png", "icons/maskable-512.png"}
+# Supervisor pages are online by nature (they read from the server) and no worker page loads these.
+SUPERVISOR_ONLY = {"js/supervisor.js"}
 THEME_COLOUR = "#1d5c63"
 # Headers a page keeps when the service worker serves it from its cache.
 KEPT_HEADERS = ("Content-Type", "Content-Security-Policy", "Referrer-Policy", "X-Content-Type-Options")
@@ -60,12 +62,13 @@ class Asset:
 
 
 def sha_of(body: bytes) -> str:
-    """Return the first 128 bits of the SHA-256 of ``body``, base64url: what the service worker checks.
+    """Return the first 64 bits of the SHA-256 of ``body``, base64url: what the service worker checks.
 
-    It guards against a stale or mixed-up copy, not an attacker (TLS does that); half a digest is
-    22 characters instead of 51 for each of some fifty URLs, about a kilobyte of the offline install.
+    It guards against a stale or mixed-up copy, not an attacker (TLS does that), and a chance mix-up
+    passes 64 bits once in 2**64. A quarter of a digest is 11 characters instead of 43 for each of some
+    fifty URLs: random characters brotli cannot shrink, about 1.5 KB of the offline install.
     """
-    return base64.urlsafe_b64encode(hashlib.sha256(body).digest()[:16]).rstrip(b"=").decode()
+    return base64.urlsafe_b64encode(hashlib.sha256(body).digest()[:8]).rstrip(b"=").decode()
 
 
 def is_text(mimetype: str) -> bool:
@@ -202,7 +205,7 @@ class PWA:
                 bodies.append((response.get_data(), {k: response.headers[k] for k in KEPT_HEADERS
                                                      if k in response.headers}))
             for rel, asset in sorted(self.assets.items()):
-                if rel in MANIFEST_ONLY:
+                if rel in MANIFEST_ONLY or rel in SUPERVISOR_ONLY:
                     continue
                 entries.append({"url": self.asset_url(rel), "sha": asset.sha})
                 bodies.append((asset.body, {"Content-Type": asset.mimetype, "X-Content-Type-Options": "nosniff"}))

@@ -1,15 +1,26 @@
 """Supervisor pages under /supervise: sign in, read shared summaries, pair and revoke phones.
 
-Server-rendered and usable without JavaScript. Every form carries a CSRF token
-(flask-wtf); sign-in and password set-up are rate-limited. Summaries stay sealed
-in the store and are opened only here, to show them to their supervisor. A
-session carries its supervisor's session version: signing out, a new password
-or removing the account moves the version on, which ends every session at once.
+Server-rendered forms; every form carries a CSRF token (flask-wtf); sign-in and
+password set-up are rate-limited. A session carries its supervisor's session
+version: signing out, a new password or removing the account moves the version
+on, which ends every session at once.
+
+Summaries are sealed to the supervisor's own key (envelope v2, pwa/seal.py) and
+opened only in their browser (static/js/supervisor.js): the pages carry each
+envelope as data, with the supervisor's wrapped key. The browser makes that key
+at set-up (or at the first sign-in after the upgrade), wraps it under the
+password and a recovery code, and unwraps it at sign-in. To read on every page
+without the password again, it keeps the private key in the tab's
+sessionStorage, sealed under ``session["unlock"]``: a random key that lives only
+in the signed session cookie, so neither the stored copy nor the server alone
+opens anything. v1 summaries (sealed to the server's key) are re-sealed to the
+supervisor's key as soon as the server knows it (``migrate_v1``).
 """
 import functools
 import ipaddress
+import json
 import logging
-import unicodedata
+import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +31,7 @@ from flask import (
     flash,
     g,
     has_request_context,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -27,12 +39,12 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from . import sync
-from .errors import AppError, render_error
+from .errors import AppError, render_error, wants_json
 from .limits import limiter
-from .seal import SealError, get_keyring
+from .seal import SealError, get_keyring, parse_supervisor_key
 from .store import StoreError, format_code, get_store, parse_time, password_problem, timestamp
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
@@ -51,7 +63,11 @@ LINK_REFUSALS = {
     "link_unknown": (404, "This set-up link is not valid, or has been used. Ask your administrator for a new one."),
     "link_expired": (410, "This set-up link has expired. Ask your administrator for a new one."),
 }
-CANNOT_OPEN = "This summary can no longer be opened: the key it was sealed to has gone from the server."
+PREVIOUS_KEY = ("This summary was sealed to your previous key, before your password was reset without your "
+                "recovery code, so it cannot be opened. Your supervisee still has it on their phone.")
+WAITING = ("This summary was sent before summaries were sealed to your own key. It is re-sealed to your key "
+           "when you next sign in.")
+KEY_MAX_BYTES = 8 * 1024
 NOT_SHOWN = ("This summary could not be shown: what the server holds for it is damaged. "
              "You can delete it; your supervisee still has their own copy on their phone.")
 
@@ -140,6 +156,14 @@ def start_session(supervisor: dict) -> None:
     session["supervisor_id"] = supervisor["id"]
     session["version"] = supervisor["session_version"]
     session["signed_in"] = timestamp(datetime.now(UTC))
+    session["unlock"] = secrets.token_urlsafe(32)  # seals the private key in this tab's sessionStorage
+
+
+def signed_in_answer(supervisor: dict, next_url: str):
+    """After sign-in or set-up: a redirect, or for supervisor.js what it needs to open the key in this tab."""
+    if wants_json():
+        return jsonify(next=next_url, key=supervisor.get("key"), unlock=session["unlock"], csrf=generate_csrf())
+    return redirect(next_url)
 
 
 @bp.app_template_filter("local_time")
@@ -173,10 +197,13 @@ def login():
     email = request.form.get("email", "")
     supervisor = get_store().check_login(email, request.form.get("password", ""))
     if supervisor is None:
-        return render_template("supervise/login.html", email=email,
-                               error="That email and password do not match an account. Check both and try again."), 401
+        error = "That email and password do not match an account. Check both and try again."
+        if wants_json():
+            return jsonify(error="wrong_password", message=error), 401
+        return render_template("supervise/login.html", email=email, error=error), 401
     start_session(supervisor)
-    return redirect(url_for("supervise.dashboard"))
+    migrate_v1(supervisor)
+    return signed_in_answer(supervisor, url_for("supervise.dashboard"))
 
 
 @bp.post("/logout")
@@ -206,15 +233,72 @@ def setup(token: str):
                                insecure=insecure_context())
     password, again = request.form.get("password", ""), request.form.get("confirm", "")
     error = password_problem(password) or (None if password == again else "The two passwords do not match.")
+    key = None
+    if not error:
+        try:
+            key = parse_supervisor_key(json.loads(request.form.get("key") or "null"))
+        except (ValueError, RecursionError):
+            error = ("Your browser did not send your key. This page makes it with JavaScript: turn JavaScript on, "
+                     "reload the page and try again.")
     if error:
+        if wants_json():
+            return jsonify(error="bad_setup", message=error), 400
         return render_template("supervise/setup.html", supervisor=supervisor, token=token, error=error), 400
     try:
-        supervisor = store.redeem_setup_link(token, password)
+        supervisor = store.redeem_setup_link(token, password, key)
     except StoreError as exc:
         raise link_refused(exc.reason) from None
     start_session(supervisor)
+    migrate_v1(supervisor)
     flash("Your password is set. You are signed in.")
-    return redirect(url_for("supervise.dashboard"))
+    return signed_in_answer(supervisor, url_for("supervise.dashboard"))
+
+
+@bp.post("/key")
+@login_required
+def give_key():
+    """Keep the key a supervisor's browser made at their first sign-in after the upgrade (JSON, from supervisor.js)."""
+    if request.content_length is not None and request.content_length > KEY_MAX_BYTES:
+        raise AppError(413, "too_large", "That key is larger than a key can be. Reload the page and try again.")
+    try:
+        body = json.loads(request.get_data(cache=False, as_text=True)[:KEY_MAX_BYTES + 1])
+        key = parse_supervisor_key(body.get("key") if isinstance(body, dict) else None)
+    except (ValueError, RecursionError) as exc:
+        raise AppError(400, "bad_key", getattr(exc, "message", "Send the key as JSON.")) from None
+    # The key is wrapped under the password typed here: it must be the one that signs in, or it would not unlock.
+    if get_store().check_login(g.supervisor["email"], str(body.get("password", ""))) is None:
+        raise AppError(403, "wrong_password", "That is not your password. Type the password you sign in with.")
+    if not get_store().set_supervisor_key(g.supervisor["id"], key):
+        raise AppError(409, "has_key", "You already have a key: sign out and in again to use it.")
+    moved = migrate_v1(get_store().get_supervisor(g.supervisor["id"]))
+    return jsonify(kid=key["kid"], resealed=moved), 201
+
+
+def migrate_v1(supervisor: dict) -> int:
+    """Re-seal the supervisor's v1 summaries (sealed to the server's key) to their own key; return how many.
+
+    Once no v1 summary is left on the server, its own keys are deleted: nothing it holds can then open one.
+    """
+    keyring = get_keyring()
+    key = supervisor.get("key")
+    if not key or not keyring.keys:
+        return 0
+    store, moved = get_store(), 0
+    for stored in store.summaries_for_supervisor(supervisor["id"]):
+        envelope = stored.get("envelope")
+        if stored.get("damaged") or not isinstance(envelope, dict) or envelope.get("v") != 1:
+            continue
+        try:
+            resealed = keyring.reseal(envelope, key["jwk"], stored["device_id"])
+        except SealError as exc:
+            log.warning("summary %r could not be re-sealed: %s", stored["id"], exc.reason)
+            continue
+        moved += store.replace_envelope(supervisor["id"], stored["id"], envelope, resealed)
+    if not any(isinstance(s.get("envelope"), dict) and s["envelope"].get("v") == 1
+               for person in store.list_supervisors() for s in store.summaries_for_supervisor(person["id"])):
+        keyring.forget_all()
+        log.info("no summary sealed to the server's own keys is left: those keys are deleted")
+    return moved
 
 
 def link_refused(reason: str) -> AppError:
@@ -223,31 +307,25 @@ def link_refused(reason: str) -> AppError:
 
 
 def open_summary(stored: dict) -> dict:
-    """Open a stored summary for display, every time written out; ``problem`` says why it cannot be shown.
+    """What the page shows of a stored summary before the browser opens it; ``problem`` says why it cannot be.
 
-    Never fails on what is stored: one bad summary must not take the page (and its Delete button) down.
+    The server cannot open a v2 envelope: it hands it to the page (``envelope``) with the device id it was
+    filed under, and supervisor.js opens it with the supervisor's key. Never fails on what is stored: one bad
+    summary must not take the page (and its Delete button) down.
     """
     received = readable_time(stored.get("received"))
     shown = {"id": stored["id"], "device_id": stored.get("device_id"), "discussed": stored.get("discussed") is True,
-             "text": None, "display_name": None, "problem": None, "when": received or "a time not known",
+             "envelope": None, "problem": None, "when": received or "a time not known",
              "heading": f"Received {received}" if received else "A shared summary"}
-    if stored.get("damaged"):
+    envelope, key = stored.get("envelope"), (g.supervisor or {}).get("key")
+    if stored.get("damaged") or not isinstance(envelope, dict):
         shown["problem"] = NOT_SHOWN
-        return shown
-    try:
-        summary = get_keyring().unseal(stored["envelope"])
-    except SealError:
-        shown["problem"] = CANNOT_OPEN
-        return shown
-    except Exception:  # noqa: BLE001 -- shown as "could not be shown"; the log names it
-        log.exception("summary %r could not be opened for display", stored["id"])
-        shown["problem"] = NOT_SHOWN
-        return shown
-    written = readable_time(summary["created"])
-    name = summary.get("display_name")
-    shown.update(text=summary["text"], display_name=name and unicodedata.normalize("NFC", name.strip()))
-    if written:
-        shown["heading"] = f"Written {written}"
+    elif envelope.get("v") == 1:
+        shown["problem"] = WAITING
+    elif key and envelope.get("kid") != key["kid"]:
+        shown["problem"] = PREVIOUS_KEY
+    else:
+        shown["envelope"] = envelope
     return shown
 
 
@@ -330,9 +408,13 @@ def find_summary(summary_id: str) -> tuple[dict, list[dict]]:
 @login_required
 def new_code():
     """Make a single-use pairing code and show it once."""
+    if not g.supervisor.get("key"):
+        flash("Make your key first (below): phones seal summaries to it, so a code without it cannot pair.")
+        return redirect(url_for("supervise.dashboard"))
     hours = current_app.config["PAIRING_CODE_HOURS"]
     code, expires = get_store().create_pairing_code(g.supervisor["id"], hours)
-    return render_template("supervise/code.html", code=format_code(code), expires=expires, hours=hours)
+    return render_template("supervise/code.html", code=code, shown=format_code(code + "•" * 8), expires=expires,
+                           hours=hours)
 
 
 @bp.post("/summaries/<summary_id>/discussed")

@@ -1,4 +1,5 @@
 """Supervisor pages: sign in, read shared summaries, pair and revoke phones; all without JavaScript."""
+import html
 import json
 import re
 import uuid
@@ -7,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from pwa import create_app
+from pwa.seal import SealError, open_with, parse_envelope
 from pwa.store import get_store
-from tests.conftest import BACKENDS, MINI_PACK, AuthActions, pair_device
+from tests.conftest import BACKENDS, MINI_PACK, AuthActions, pair_device, supervisor_key
 
 tinydb_only = pytest.mark.parametrize("backend", ["tinydb"])  # tests that edit the TinyDB files
 
@@ -25,6 +27,23 @@ def new_id():
 
 def page_of(response):
     return response.get_data(as_text=True)
+
+
+def opened(page: str, auth) -> list[str]:
+    """The summaries' texts as the supervisor's browser shows them: each data-envelope opened, in page order,
+    with the device id the page files it under (what static/js/supervisor.js does; tests/e2e checks that)."""
+    texts = []
+    for envelope, device_id in re.findall(r'data-envelope="([^"]+)" data-device="([0-9a-f]+)"', page):
+        envelope = parse_envelope(json.loads(html.unescape(envelope)))
+        for private in auth.private_keys.values():
+            try:
+                texts.append(json.loads(open_with(private, envelope, device_id))["text"])
+                break
+            except SealError:
+                continue
+        else:
+            texts.append(None)
+    return texts
 
 
 # Signing in and out
@@ -149,17 +168,20 @@ def test_dashboard_shows_summaries_newest_first(client, auth, paired_device):
         paired_device.put(new_id(), paired_device.seal(text))
     auth.login()
     page = page_of(client.get("/supervise/"))
-    assert page.index("Third summary") < page.index("Second summary") < page.index("First summary")
+    assert opened(page, auth) == ["Third summary", "Second summary", "First summary"]
+    assert "Third summary" not in page  # sealed: only the browser opens it
     assert "3 summaries, 3 not yet discussed" in page
 
 
-def test_summary_text_is_shown_as_text_not_html(client, auth, paired_device):
-    paired_device.put(new_id(), paired_device.seal("<script>alert('x')</script>\n<b>bold</b> & more"))
+def test_a_summary_reaches_the_page_only_as_its_sealed_envelope(client, auth, paired_device):
+    envelope = paired_device.seal("<script>alert('x')</script>\n<b>bold</b> & more")
+    paired_device.put(new_id(), envelope)
     auth.login()
     page = page_of(client.get("/supervise/"))
-    assert "<script>alert" not in page and "<b>bold</b>" not in page
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\n&lt;b&gt;bold&lt;/b&gt; &amp; more" in page
-    assert re.search(r'<div class="shared-text">&lt;script', page)
+    assert "alert(" not in page and "bold" not in page
+    assert opened(page, auth) == ["<script>alert('x')</script>\n<b>bold</b> & more"]
+    attribute = re.search(r'data-envelope="([^"]+)"', page).group(1)
+    assert json.loads(html.unescape(attribute)) == envelope and "<" not in attribute and "'" not in attribute
 
 
 def test_dashboard_is_not_cached(client, auth):
@@ -186,7 +208,7 @@ def test_deleting_a_summary(client, auth, paired_device):
     auth.login()
     assert auth.post(f"/supervise/summaries/{summary_id}/delete").status_code == 302
     page = page_of(client.get("/supervise/"))
-    assert "Summary deleted." in page and "To be deleted" not in page
+    assert "Summary deleted." in page and opened(page, auth) == []
     assert paired_device.status().get_json()["summary_ids"] == []
     assert auth.post(f"/supervise/summaries/{summary_id}/delete").status_code == 404
 
@@ -199,7 +221,8 @@ def test_making_a_pairing_code_shows_it_grouped_with_its_expiry(app, client, aut
     response = auth.post("/supervise/codes")
     assert response.status_code == 200
     page = page_of(response)
-    code = re.search(r'class="pairing-code">([2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4})<', page).group(1)
+    code = re.search(r'data-code="([2-9A-HJKMNP-Z]{8})"', page).group(1)
+    assert re.search(r'class="pairing-code"[^>]*>' + code[:4] + "-" + code[4:] + "-••••-••••<", page)
     assert "It works once, until <strong>" in page and "(24 hours)" in page
     paired = client.post("/api/pair", json={"code": code.lower(), "display_name": "Sam"})
     assert paired.status_code == 201 and paired.get_json()["supervisor_name"] == "Ann"
@@ -215,7 +238,7 @@ def test_revoking_a_supervisee_stops_their_phone(client, auth, paired_device):
     response = auth.post(f"/supervise/devices/{device_id}/revoke")
     assert response.status_code == 302
     page = page_of(client.get("/supervise/"))
-    assert "stopped sharing with Sam" in page and "Shared before revoking" not in page
+    assert "stopped sharing with Sam" in page and opened(page, auth) == []
     refused = paired_device.put(new_id())
     assert refused.status_code == 401 and refused.get_json()["error"] == "device_revoked"
 
@@ -230,7 +253,7 @@ def test_supervisor_cannot_read_another_supervisors_summaries(app, client, auth)
     to_bob.put(summary_id, to_bob.seal("Only for Bob"))
     auth.login()
     page = page_of(client.get("/supervise/"))
-    assert "Only for Bob" not in page and "Quinn" not in page
+    assert opened(page, auth) == [] and "data-envelope" not in page and "Quinn" not in page
     for path, data in ((f"/supervise/summaries/{summary_id}/delete", {}),
                        (f"/supervise/summaries/{summary_id}/discussed", {"discussed": "1"})):
         assert auth.post(path, data).status_code == 404
@@ -240,7 +263,7 @@ def test_supervisor_cannot_read_another_supervisors_summaries(app, client, auth)
     assert to_bob.status().get_json()["summary_ids"] == [summary_id]
     auth.logout()
     auth.login("bob@example.org", "bobs long password")
-    assert "Only for Bob" in page_of(client.get("/supervise/"))
+    assert opened(page_of(client.get("/supervise/")), auth) == ["Only for Bob"]
 
 
 def get_device_id(app, device):
@@ -258,15 +281,40 @@ def setup_link(app, auth):
         return "/supervise/setup/" + store.create_setup_link(person["id"], 72)
 
 
-def test_setup_link_sets_a_password_and_signs_in(client, auth, setup_link):
+def test_setup_link_sets_a_password_and_the_key_and_signs_in(app, client, auth, setup_link):
     page = page_of(client.get(setup_link))
-    assert "Hello Nia" in page and '<label for="confirm">' in page
-    token = auth.form_token(setup_link)
+    assert "Hello Nia" in page and '<label for="confirm">' in page and 'name="key"' in page
+    assert 'id="recovery"' not in page  # no key yet: nothing to keep
+    _, key = supervisor_key()
     response = client.post(setup_link, data={"password": "twelve chars ok", "confirm": "twelve chars ok",
-                                             "csrf_token": token})
+                                             "key": json.dumps(key), "csrf_token": auth.form_token(setup_link)})
     assert response.status_code == 302
     assert "Your password is set" in page_of(client.get("/supervise/"))
     assert client.get(setup_link).status_code == 404  # used
+    with app.app_context():
+        assert get_store().supervisor_by_email("new@example.org")["key"] == key
+
+
+def test_setup_answers_supervisor_js_with_the_unlock_key_of_the_new_session(client, auth, setup_link):
+    _, key = supervisor_key()
+    response = client.post(setup_link, headers={"Accept": "application/json"}, data={
+        "password": "twelve chars ok", "confirm": "twelve chars ok", "key": json.dumps(key),
+        "csrf_token": auth.form_token(setup_link)})
+    body = response.get_json()
+    assert response.status_code == 200 and body["next"] == "/supervise/" and body["key"] == key
+    with client.session_transaction() as session:
+        assert body["unlock"] == session["unlock"] and len(session["unlock"]) >= 43
+    page = page_of(client.get("/supervise/"))
+    assert f'data-unlock="{body["unlock"]}"' in page
+
+
+@pytest.mark.parametrize("key", ["", "{}", "not json"])
+def test_setup_without_a_key_from_the_browser_says_javascript_is_needed(client, auth, setup_link, key):
+    response = client.post(setup_link, data={"password": "twelve chars ok", "confirm": "twelve chars ok", "key": key,
+                                             "csrf_token": auth.form_token(setup_link)})
+    assert response.status_code == 400
+    assert "JavaScript" in page_of(response) or "not one this server can keep" in page_of(response)
+    assert client.get(setup_link).status_code == 200  # still usable
 
 
 @pytest.mark.parametrize("password, confirm, message", [
@@ -329,7 +377,7 @@ def test_a_summary_stored_with_an_impossible_time_cannot_break_the_dashboard(app
     response = client.get("/supervise/")
     assert response.status_code == 200
     page = page_of(response)
-    assert "From a phone with its clock wrong" in page
+    assert opened(page, auth) == ["From a phone with its clock wrong"]  # the browser shows the time it can
     assert f"/supervise/summaries/{summary_id}/delete" in page
 
 
@@ -344,25 +392,26 @@ def test_a_damaged_summary_is_shown_as_such_and_can_still_be_deleted(app, client
     response = client.get("/supervise/")
     assert response.status_code == 200
     page = page_of(response)
-    assert "The summary that is fine" in page and "could not be shown" in page
+    assert opened(page, auth) == ["The summary that is fine"] and "could not be shown" in page
     assert f"/supervise/summaries/{bad}/delete" in page
     assert any(bad in r.getMessage() and "Damaged" in r.getMessage() for r in caplog.records)
     assert auth.post(f"/supervise/summaries/{bad}/delete").status_code == 302
     assert "could not be shown" not in page_of(client.get("/supervise/"))
 
 
-def test_a_summary_that_fails_to_open_unexpectedly_is_shown_as_such(app, client, auth, paired_device, monkeypatch):
+def test_a_summary_sealed_to_a_previous_key_says_so_and_can_be_deleted(app, client, auth, paired_device):
     summary_id = new_id()
-    paired_device.put(summary_id)
+    paired_device.put(summary_id, paired_device.seal("Sealed before the reset"))
+    with app.app_context():  # a password reset without the recovery code: a new key pair
+        store = get_store()
+        link = store.create_setup_link(paired_device.supervisor["id"], 1)
+        store.redeem_setup_link(link, "a long enough password", supervisor_key()[1])
     auth.login()
-
-    def broken(*args, **kwargs):
-        raise OverflowError("date value out of range")
-    monkeypatch.setattr(app.extensions["keyring"], "unseal", broken)
-    response = client.get("/supervise/")
-    assert response.status_code == 200
-    assert "could not be shown" in page_of(response)
-    assert f"/supervise/summaries/{summary_id}/delete" in page_of(response)
+    page = page_of(client.get("/supervise/"))
+    assert "sealed to your previous key" in page and "data-envelope" not in page
+    assert auth.post(f"/supervise/summaries/{summary_id}/delete").status_code == 302
+    refused = paired_device.put(new_id())  # the phone still holds the old key: it is asked to pair again
+    assert refused.status_code == 422 and refused.get_json()["error"] == "key_changed"
 
 
 def test_a_summary_stored_under_an_id_with_a_newline_can_be_marked_and_deleted(app, client, auth, paired_device):
@@ -370,11 +419,11 @@ def test_a_summary_stored_under_an_id_with_a_newline_can_be_marked_and_deleted(a
     summary_id = new_id() + "\n"
     plant(app, paired_device, summary_id, paired_device.seal("Stored under a bad id"))
     auth.login()
-    assert "Stored under a bad id" in page_of(client.get("/supervise/"))
+    assert opened(page_of(client.get("/supervise/")), auth) == ["Stored under a bad id"]
     response = auth.post(f"/supervise/summaries/{summary_id.strip()}%0A/discussed", {"discussed": "1"})
     assert response.status_code == 302 and "\n" not in response.headers["Location"]
     assert auth.post(f"/supervise/summaries/{summary_id.strip()}%0A/delete").status_code == 302
-    assert "Stored under a bad id" not in page_of(client.get("/supervise/"))
+    assert opened(page_of(client.get("/supervise/")), auth) == []
 
 
 def test_marking_discussed_returns_to_that_summary(client, auth, paired_device):
@@ -399,7 +448,8 @@ def test_delete_asks_to_confirm_without_javascript(client, auth, paired_device):
     page = page_of(confirm)
     assert "Delete this summary?" in page and "from Sam" in page and "cannot be undone" in page
     assert f'action="/supervise/summaries/{summary_id}/delete"' in page and 'name="csrf_token"' in page
-    assert "Keep me until confirmed" in page_of(client.get("/supervise/"))  # looking did not delete it
+    assert opened(page, auth) == ["Keep me until confirmed"]  # shown to confirm, by the browser
+    assert opened(page_of(client.get("/supervise/")), auth) == ["Keep me until confirmed"]  # looking did not delete it
     response = auth.post(f"/supervise/summaries/{summary_id}/delete")
     assert response.status_code == 302 and "#person-" in response.headers["Location"]
     assert "Summary deleted." in page_of(client.get("/supervise/"))
@@ -414,10 +464,10 @@ def test_the_dashboard_pages_a_long_history(app, client, auth, paired_device):
     auth.login()
     page = page_of(client.get("/supervise/"))
     assert "25 summaries, 25 not yet discussed" in page
-    assert page.count('class="shared-item"') == 10 and "Summary number 24" in page and "Summary number 14" not in page
+    assert opened(page, auth) == [f"Summary number {n:02d}" for n in range(24, 14, -1)]
     device_id = re.search(r'/supervise/devices/([0-9a-f]+)\?page=2', page).group(1)
     second = page_of(client.get(f"/supervise/devices/{device_id}?page=2"))
-    assert "Summary number 14" in second and "Summary number 05" in second and "Summary number 04" not in second
+    assert opened(second, auth) == [f"Summary number {n:02d}" for n in range(14, 4, -1)]
     assert "Page 2 of 3" in second and "?page=3" in second and "?page=1" in second
     assert page_of(client.get(f"/supervise/devices/{device_id}?page=3")).count('class="shared-item"') == 5
     for bad in ("0", "4", "x", "-1"):
@@ -468,7 +518,7 @@ def test_a_new_password_through_a_setup_link_ends_old_sessions(app, client, auth
         link = "/supervise/setup/" + get_store().create_setup_link(person["id"], 72)
     assert elsewhere.get("/supervise/").status_code == 200  # a link alone changes nothing
     client.post(link, data={"password": "a brand new password", "confirm": "a brand new password",
-                            "csrf_token": auth.form_token(link)})
+                            "key": json.dumps(supervisor_key()[1]), "csrf_token": auth.form_token(link)})
     assert client.get("/supervise/").status_code == 200  # the browser that set it is signed in
     assert elsewhere.get("/supervise/").status_code == 302
 
@@ -539,3 +589,69 @@ def test_session_cookie_is_secure_except_over_plain_http_to_this_computer(tmp_pa
         cookie = response.headers.get("Set-Cookie", "")
         assert cookie.startswith("session="), (base, cookie)
         assert ("; Secure" in cookie) is secure, (base, cookie)
+
+
+# Upgrading to envelope v2: the supervisor's first sign-in makes their key, and v1 summaries are re-sealed to it
+
+def old_instance(app, auth, texts):
+    """A supervisor, a phone and summaries from before envelope v2: sealed to the server's own key."""
+    from pwa.seal import KEY_FOLDER, Keyring, seal_summary
+    keyring = Keyring.open(Path(app.instance_path) / KEY_FOLDER, create=True)
+    app.extensions["keyring"] = keyring
+    person = auth.create(key=False)
+    recipient = keyring.recipient()
+    with app.app_context():
+        store = get_store()
+        code, _ = store.create_pairing_code(person["id"], 1)
+        device, _, _ = store.redeem_pairing_code(code, "Sam")
+        for text in texts:
+            summary = json.dumps({"v": 1, "text": text, "created": "2025-05-01T09:30:00.000Z"}).encode()
+            store.put_summary(device, new_id(), seal_summary(recipient["jwk"], recipient["kid"], summary))
+    return person, keyring
+
+
+def give_key(client, auth, key, password="a long enough password"):
+    return client.post("/supervise/key", json={"key": key, "password": password},
+                       headers={"X-CSRFToken": auth.form_token("/supervise/"), "Accept": "application/json"})
+
+
+def test_the_first_sign_in_after_the_upgrade_makes_a_key_and_reseals_v1_summaries(app, client, auth):
+    person, keyring = old_instance(app, auth, ["Sent before the upgrade", "Also before"])
+    auth.login()
+    page = page_of(client.get("/supervise/"))
+    assert "Make your key" in page and page.count("re-sealed to your key when you next sign in") == 2
+    assert "data-envelope" not in page
+    private, key = supervisor_key()
+    refused = give_key(client, auth, key, password="not my password at all")
+    assert refused.status_code == 403 and "not your password" in refused.get_json()["message"]
+    response = give_key(client, auth, key)
+    assert response.status_code == 201 and response.get_json()["resealed"] == 2
+    auth.private_keys[person["id"]] = private
+    assert sorted(opened(page_of(client.get("/supervise/")), auth)) == ["Also before", "Sent before the upgrade"]
+    assert not keyring.folder.exists()  # no v1 summary left anywhere: the server's own keys are gone
+    with app.app_context():
+        assert all(s["envelope"]["v"] == 2 for s in get_store().summaries_for_supervisor(person["id"]))
+    assert give_key(client, auth, supervisor_key()[1]).status_code == 409  # a key is not replaced this way
+
+
+def test_the_servers_keys_stay_while_another_supervisor_still_has_v1_summaries(app, client, auth):
+    _, keyring = old_instance(app, auth, ["Ann's"])
+    with app.app_context():
+        bob = get_store().create_supervisor("bob@example.org", "Bob", "bobs long password")
+        code, _ = get_store().create_pairing_code(bob["id"], 1)
+        device, _, _ = get_store().redeem_pairing_code(code, "Quinn")
+        recipient = keyring.recipient()
+        from pwa.seal import seal_summary
+        get_store().put_summary(device, new_id(), seal_summary(recipient["jwk"], recipient["kid"], json.dumps(
+            {"v": 1, "text": "Bob's", "created": "2025-05-01T09:30:00.000Z"}).encode()))
+    auth.login()
+    assert give_key(client, auth, supervisor_key()[1]).get_json()["resealed"] == 1
+    assert keyring.folder.exists() and keyring.keys  # Bob has not signed in yet
+
+
+def test_a_code_cannot_be_made_before_the_supervisor_has_a_key(app, client, auth):
+    old_instance(app, auth, [])
+    auth.login()
+    response = auth.post("/supervise/codes")
+    assert response.status_code == 302
+    assert "Make your key first" in page_of(client.get("/supervise/"))
