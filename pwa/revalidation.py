@@ -66,5 +66,5 @@ EVIDENCE = "Evidence: the activities you have marked done"
 SOURCE_NOTE = (f"Where this comes from: the Nursing and Midwifery Council's revalidation guidance, as of {AS_OF}. "
                "Every three years a registered nurse keeps a log of 35 hours of CPD, 20 of them participatory; "
                "writes five reflective accounts on the NMC's form; and has a reflective discussion about them "
-               "with another NMC registrant. None of it may identify a patient, a colleague or anyone else. "
+               "with another NMC registrant. None of it may identify a patient or a colleague. "
                "Check the NMC's own guidance before you submit.")

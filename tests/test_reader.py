@@ -124,3 +124,20 @@ def test_every_old_link_to_a_module_2_activity_finds_its_part(tmp_path):
             page = client.get(f"/section/{section.id}" + (f"/{part}" if part > 1 else "")).get_data(as_text=True)
             assert f'id="{anchor}"' in page, (section.id, activity["id"], part)
             assert anchors or f'id="{anchor}"' in first
+
+
+def test_revalidation_page_labels_every_field_and_states_where_its_requirements_come_from(client):
+    from pwa import revalidation
+    html = client.get("/revalidation").get_data(as_text=True)
+    for field in revalidation.CPD + revalidation.ACCOUNT + revalidation.DISCUSSION:
+        assert field.label in html
+    for theme in revalidation.THEMES:
+        assert theme in html
+    assert "revalidation guidance, as of 2026-11" in html and "35 hours" in html and "five reflective accounts" in html
+    assert 'data-page="revalidation"' in html and "<template id=\"account\">" in html
+    assert html.count('data-activity="__revalidation"') == 4  # kind, CPD record, discussion, and the accounts' template
+
+
+def test_the_worker_reaches_revalidation_from_the_contents_journal_and_print_pages(client):
+    for path in ("/", "/journal", "/print"):
+        assert 'href="/revalidation"' in client.get(path).get_data(as_text=True), path
