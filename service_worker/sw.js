@@ -17,10 +17,10 @@ self.addEventListener("fetch", onFetch);
 self.addEventListener("message", onMessage);
 self.addEventListener("sync", onSync);
 
-/** The first 128 bits of a body's SHA-256, base64url (pwa/shell.py's sha_of). */
+/** The first 64 bits of a body's SHA-256, base64url (pwa/shell.py's sha_of). */
 async function shaOf(body) {
-  const half = new Uint8Array(await crypto.subtle.digest("SHA-256", body)).slice(0, 16);
-  return btoa(String.fromCharCode(...half)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const part = new Uint8Array(await crypto.subtle.digest("SHA-256", body)).slice(0, 8);
+  return btoa(String.fromCharCode(...part)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /** Cache every page and asset: what the browser already holds (if it is this version's) first, the rest in one request. */

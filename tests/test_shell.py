@@ -58,7 +58,7 @@ def test_every_precache_entry_carries_the_hash_of_what_is_served(client):
     _, precache = precache_of(client)
     for entry in precache:
         served = client.get(entry["url"], headers={"Accept-Encoding": "identity"}).data
-        digest = base64.urlsafe_b64encode(hashlib.sha256(served).digest()[:16]).rstrip(b"=").decode()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(served).digest()[:8]).rstrip(b"=").decode()
         assert entry["sha"] == digest, entry["url"]
 
 
@@ -198,7 +198,7 @@ def test_precache_bundle_carries_each_body_with_its_hash_and_headers(client):
     bundle = unbundle(client.get(f"/precache?v={version}&only=0,{len(precache) - 1}").data)
     assert [item["i"] for item in bundle] == [0, len(precache) - 1]
     for item in bundle:
-        digest = base64.urlsafe_b64encode(hashlib.sha256(item["body"]).digest()[:16]).rstrip(b"=").decode()
+        digest = base64.urlsafe_b64encode(hashlib.sha256(item["body"]).digest()[:8]).rstrip(b"=").decode()
         assert digest == precache[item["i"]]["sha"]
     page_headers = bundle[0]["headers"]
     assert "default-src 'self'" in page_headers["Content-Security-Policy"]
@@ -248,3 +248,10 @@ def test_a_binary_body_travels_in_the_bundle_as_base64(app):
     pwa._bodies[0] = (b"\x89PNG\n\x00\xff", {"Content-Type": "image/png"})  # a newline inside: the length decides
     first, second = unbundle(pwa.bundle([0, 1]))
     assert first["b64"] is True and first["body"] == b"\x89PNG\n\x00\xff" and second["i"] == 1
+
+
+def test_the_revalidation_page_and_its_module_are_in_the_offline_install(app, client):
+    _, precache = precache_of(client)
+    urls = {entry["url"] for entry in precache}
+    pwa = app.extensions["pwa"]
+    assert {"/revalidation", pwa.asset_url("js/revalidation.js")} <= urls
