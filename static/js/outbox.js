@@ -1,37 +1,93 @@
-// Send sealed summaries. Runs in the page (on load, on `online`, and again when a retry is due while
-// the page stays open) and in the service worker (Background Sync, or when the page asks); PUT is
-// idempotent, so both sending at once is safe.
-import { getSetting, outboxAll, outboxSwap } from "./store.js";
+// The outbox: its states, their words, and sending. Runs in the page (on load, on `online`, and when a retry
+// is due while the page stays open) and in the service worker (Background Sync, or when the page asks);
+// PUT is idempotent, so both sending at once is safe. Items:
+//   queued      {id, status, createdAt, envelope, attempts, nextAttempt?, note?}
+//   sent        {id, status, createdAt, sentAt, token?, error?}   the envelope is forgotten once acknowledged
+//   withdrawing {...sent, attempts, nextAttempt, note?}          (token: the pairing that sent it, if not the current one)
+//   refused     {id, status, createdAt, envelope?, reason, error}
+import { getSetting, outboxAll, outboxDelete, outboxPut, outboxSwap } from "./store.js";
 
 const MAX_WAIT_MS = 60 * 60 * 1000;
 const channel = "BroadcastChannel" in self ? new BroadcastChannel("alongside-outbox") : null;
 const listeners = new Set();
 let retry = 0;
 const hhmm = (ms) => new Date(ms).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+const AGAIN = "It is kept on this phone: once paired again, press “Send again”.";
+/** Reasons a summary can be sealed again to the supervisor's current key and sent ("Send again"). */
+export const RESEAL = new Set(["pair_again", "key_changed", "wrong_device"]);
 
 const REFUSED = {
+  pair_again: `Not sent: this phone must pair again first (see Pairing). ${AGAIN}`,
+  key_changed: `Not sent: your supervisor's key has changed, so they could not open it. Pair again with a new code from them. ${AGAIN}`,
+  wrong_device: `Not sent: it was sealed for an earlier pairing of this phone. ${AGAIN}`,
   401: "Your supervisor has ended the pairing, or this phone was unpaired. Pair again to send.",
   409: "The server already holds a different summary under this id. Write it again as a new summary.",
   413: "This summary is too long for the server. Shorten it and send it again.",
-  422: "The server could not open this summary. Pair again, then send it again.",
 };
 
-async function reasonFrom(response) {
-  try {
-    const body = await response.json();
-    if (body && body.message) return body.message;
-  } catch (error) { /* not JSON: use our own words */ }
-  return REFUSED[response.status] || `The server refused this summary (${response.status}).`;
+export const ACTION = { queued: "Remove", refused: "Remove", sent: "Withdraw", withdrawing: "Try again now" };
+const STATUS = {
+  queued: (item) => `Waiting to send. ${item.note || "It goes as soon as there is a connection."}`,
+  sent: (item) => `Sent ${new Date(item.sentAt).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}.${item.error ? ` Withdrawing failed: ${item.error}` : ""}`,
+  refused: (item) => REFUSED[item.reason] || `Not accepted: ${item.error}`,
+  withdrawing: () => "Withdrawing: it is removed from the server as soon as there is a connection.",
+};
+/** What a worker is told about an item. */
+export const describe = (item) => STATUS[item.status](item);
+
+/** Every item, newest first (items from before this release said `created`). */
+export const items = async () => (await outboxAll()).map((i) => ({ ...i, createdAt: i.createdAt || i.created }))
+  .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+
+/** A sealed summary to send (again, under the same id, if it was refused). */
+export const queue = (id, envelope, createdAt) => outboxPut({ id, status: "queued", createdAt, envelope, attempts: 0 });
+
+/** What is kept once the server has a summary: enough to list and withdraw it. */
+const sentRecord = ({ id, createdAt, created, sentAt, token }, error) =>
+  ({ id, status: "sent", createdAt: createdAt || created, sentAt, ...(token && { token }), ...(error && { error }) });
+
+/** Withdraw a sent summary (from the server, then here); one not yet sent is just removed. */
+export async function withdraw(id) {
+  const item = (await outboxAll()).find((i) => i.id === id);
+  if (!item) return;
+  if (item.status === "queued" || item.status === "refused") await outboxDelete(id);
+  else await outboxPut({ ...sentRecord(item), status: "withdrawing", attempts: 0, nextAttempt: 0 });
 }
 
-/** Try one item; return it updated (sent, refused, withdrawn, or still queued with a later retry). */
+/** Before a new pairing replaces `token`, note it on what it sent, so those can still be withdrawn. */
+export async function retire(token) {
+  for (const item of await outboxAll()) {
+    if ((item.status === "sent" || item.status === "withdrawing") && !item.token) await outboxPut({ ...item, token });
+  }
+}
+
+/** The device tokens of earlier pairings that sent what the outbox lists (unpairing ends them too). */
+export const senders = async () => (await outboxAll()).map((i) => i.token).filter(Boolean);
+
+/** Forget every item (after unpairing: the server deleted what was sent). */
+export async function clear() {
+  for (const item of await outboxAll()) await outboxDelete(item.id);
+  changed();
+}
+
+async function reasonFrom(response) {
+  const body = await response.json().catch(() => ({}));
+  const reason = body?.error || String(response.status);
+  return { reason, error: body?.message || REFUSED[response.status] || `The server refused this summary (${response.status}).` };
+}
+
+/** Sealed for this pairing (v2, its key and device)? A pairing from before v2 can send nothing. */
+const fits = (envelope, pairing) => pairing.v === 2 && envelope?.v === 2 && envelope.kid === pairing.kid && envelope.did === pairing.deviceId;
+
+/** Try one item; return it updated (sent, refused, withdrawn, or still waiting with a later retry). */
 async function attempt(item, pairing, now) {
   const withdrawing = item.status === "withdrawing";
+  if (!withdrawing && !fits(item.envelope, pairing)) return { ...item, status: "refused", reason: "pair_again", error: "" };
   let response;
   try {
     response = await fetch(`/api/summaries/${item.id}`, {
       method: withdrawing ? "DELETE" : "PUT",
-      headers: { Authorization: `Bearer ${pairing.token}`, "Content-Type": "application/json" },
+      headers: { Authorization: `Bearer ${item.token || pairing.token}`, "Content-Type": "application/json" },
       body: withdrawing ? undefined : JSON.stringify(item.envelope),
       credentials: "omit",
       cache: "no-store",
@@ -43,13 +99,13 @@ async function attempt(item, pairing, now) {
   if (withdrawing) {
     if (response.ok || response.status === 404 || response.status === 410) return { ...item, status: "withdrawn" };
   } else if (response.ok) {
-    return { ...item, status: "sent", sentAt: new Date(now).toISOString(), error: "" };
+    return sentRecord({ ...item, sentAt: new Date(now).toISOString() });
   }
   if (response.status >= 500 || response.status === 429) {
     return retryLater(item, now, (at) => `The server is busy; trying again at ${hhmm(at)}.`);
   }
-  const error = await reasonFrom(response);
-  return withdrawing ? { ...item, status: "sent", error } : { ...item, status: "refused", error };
+  const { reason, error } = await reasonFrom(response);
+  return withdrawing ? sentRecord(item, error) : { ...item, status: "refused", reason, error };
 }
 
 function retryLater(item, now, note) {
@@ -59,11 +115,16 @@ function retryLater(item, now, note) {
 }
 
 /** In a page, try again when the next waiting item is due (the service worker has Background Sync). */
-function schedule(items) {
+function schedule(list) {
   if (!self.document) return;
   clearTimeout(retry);
-  const due = Math.min(...items.filter((i) => i.status === "queued" || i.status === "withdrawing").map((i) => i.nextAttempt || 0));
+  const due = Math.min(...list.filter((i) => i.status === "queued" || i.status === "withdrawing").map((i) => i.nextAttempt || 0));
   if (due < Infinity) retry = setTimeout(() => sendOutbox().catch(() => {}), Math.max(1000, due - Date.now()));
+}
+
+function changed() {
+  channel?.postMessage("changed");
+  listeners.forEach((callback) => callback());
 }
 
 /** Send every due item; resolve with the number still waiting. */
@@ -72,22 +133,27 @@ export async function sendOutbox({ force = false } = {}) {
   if (!pairing) return 0;
   const now = Date.now();
   let waiting = 0;
-  let changed = false;
-  const items = await outboxAll();
-  for (const [i, item] of items.entries()) {
+  let moved = false;
+  const list = await outboxAll();
+  for (const [i, item] of list.entries()) {
+    if (item.status === "sent" && item.envelope) await outboxSwap(item, sentRecord(item)); // sent by an older release
     if (item.status !== "queued" && item.status !== "withdrawing") continue;
     if (!force && item.nextAttempt && item.nextAttempt > now) { waiting += 1; continue; }
-    const next = (items[i] = await attempt(item, pairing, now));
+    const next = (list[i] = await attempt(item, pairing, now));
     await outboxSwap(item, next.status !== "withdrawn" && next);
     if (next.status === "queued" || next.status === "withdrawing") waiting += 1;
-    changed = true;
+    moved = true;
   }
-  if (changed) {
-    channel?.postMessage("changed");
-    listeners.forEach((callback) => callback());
-  }
-  schedule(items);
+  if (moved) changed();
+  schedule(list);
   return waiting;
+}
+
+/** Send now from this page, and ask the service worker to send later (Background Sync) if this fails. */
+export async function sendSoon() {
+  const registration = await self.navigator.serviceWorker?.getRegistration();
+  await registration?.sync?.register("outbox").catch(() => {});
+  return sendOutbox({ force: true });
 }
 
 /** Ask to be told when the outbox changes (from this page, other tabs or the service worker). */

@@ -1,59 +1,39 @@
-// The share page: pair with a supervisor, compose a summary, check it, preview it, seal it into
-// the outbox, and follow what happens to it. Plaintext summaries stay in the encrypted journal.
+// The share page: compose a summary, check it, preview it, and show the pairing and the outbox.
+// pairing.js owns the /api client and the pairing record; outbox.js owns the outbox's states, their
+// words and sending; seal.js seals. Plaintext summaries stay in the encrypted journal.
 import * as session from "./session.js";
-import { outboxAll, outboxDelete, outboxPut } from "./store.js";
 import { findIdentifiers } from "./deidentify.js";
 import { sealSummary } from "./seal.js";
-import { onOutboxChange, sendOutbox } from "./outbox.js";
+import * as pairing from "./pairing.js";
+import * as outbox from "./outbox.js";
 
-const SHARED = "__share"; // journal "activity" holding the text of each summary, by outbox id
+const { SHARED } = pairing;
 const $ = (selector) => document.querySelector(selector);
 const all = (selector) => [...document.querySelectorAll(selector)];
 const show = (el, on = true) => { if (el) el.hidden = !on; };
-const OFFLINE = "You are offline. Pairing needs a connection: try again when you have signal.";
-let pairing = null;
+let paired = null; // the pairing record
+let stale = ""; // why this pairing must be renewed: "old" (before envelope v2), "key" (supervisor's key changed), or ""
 let draft = "";
 let off = null; // aborts this page's window listeners when the navigator leaves it
 const here = () => off && !off.signal.aborted;
 let listening = false;
 
-async function api(method, path, body) {
-  let response;
-  try {
-    response = await fetch(path, {
-      method, cache: "no-store", credentials: "omit",
-      headers: { "Content-Type": "application/json", ...(pairing ? { Authorization: `Bearer ${pairing.token}` } : {}) },
-      body: body && JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new Error(navigator.onLine ? "The server could not be reached. Try again in a moment." : OFFLINE);
-  }
-  const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
-  if (!response.ok) throw Object.assign(new Error(data.message || `The server said ${response.status}.`), { status: response.status });
-  return data;
-}
-
-/** Who the phone is paired with: names live in the encrypted journal, never in the clear pairing record
- * (which keeps only what the service worker needs to send: the token and the key). */
-const names = () => (session.isUnlocked() && session.answer(SHARED, "pairing")?.value) || null;
-
-/** Move names a pairing record from before this release held in clear into the journal. */
-async function moveNamesIntoJournal() {
-  if (!pairing?.supervisorName || !session.isUnlocked()) return;
-  const { supervisorName, displayName, ...kept } = pairing;
-  await session.saveAnswer({ activity: SHARED, field: "pairing", value: { supervisorName, displayName } });
-  await session.setSetting("pairing", (pairing = kept));
-}
-
 async function showPairing() {
-  pairing = await session.getSetting("pairing", null);
-  await moveNamesIntoJournal().catch(() => {});
+  const record = await pairing.record();
+  paired = await pairing.moveNamesIntoJournal(record).catch(() => record);
+  const keyGone = (await outbox.items()).some((i) => i.status === "refused" && i.reason === "key_changed"
+    && i.envelope?.did === paired?.deviceId); // refused for this pairing's key, not an earlier one's
+  stale = !paired ? "" : !pairing.isCurrent(paired) ? "old" : keyGone ? "key" : "";
   const open = session.isUnlocked();
-  show($("[data-unpaired]"), !pairing && open);
-  show($("[data-pair-locked]"), !pairing && !open);
-  show($("[data-paired]"), Boolean(pairing));
-  show($("[data-compose]"), Boolean(pairing));
-  const who = names();
+  const asks = !paired || Boolean(stale); // the pairing form is wanted
+  show($("[data-pair-again]"), Boolean(stale));
+  show($("[data-pair-again-old]"), stale === "old");
+  show($("[data-pair-again-key]"), stale === "key");
+  show($("[data-unpaired]"), asks && open);
+  show($("[data-pair-locked]"), asks && !open);
+  show($("[data-paired]"), Boolean(paired));
+  show($("[data-compose]"), Boolean(paired) && !stale);
+  const who = pairing.names();
   show($("[data-paired-names]"), Boolean(who));
   show($("[data-paired-locked]"), !who);
   if (who) {
@@ -65,23 +45,21 @@ async function showPairing() {
 async function pair(event) {
   event.preventDefault();
   const error = $("[data-pair-error]");
-  const code = $("#pair-code").value.trim();
-  const displayName = $("#pair-name").value.trim();
-  error.textContent = !code ? "Enter the pairing code your supervisor gave you."
-    : !displayName ? "Enter a first name or initials for your supervisor to see." : "";
-  if (error.textContent) return;
-  if (!navigator.onLine) { error.textContent = OFFLINE; return; }
+  const button = $("#pair-form button[type=submit]");
+  error.textContent = "";
+  button.disabled = true;
   try {
-    const made = await api("POST", "/api/pair", { code, display_name: displayName });
-    await session.saveAnswer({ activity: SHARED, field: "pairing", value: { supervisorName: made.supervisor_name, displayName } });
-    await session.setSetting("pairing", { token: made.device_token, jwk: made.recipient_key.jwk,
-      kid: made.recipient_key.kid, pairedAt: new Date().toISOString() });
+    if (paired) await outbox.retire(paired.token); // what the old pairing sent can still be withdrawn
+    await pairing.pair($("#pair-code").value, $("#pair-name").value.trim());
     $("#pair-form").reset();
     await showPairing();
     await showComposer();
+    await showOutbox();
     $("#pair-title").focus?.();
   } catch (failure) {
     error.textContent = failure.message;
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -89,13 +67,12 @@ async function unpair() {
   const error = $("[data-unpair-error]");
   error.textContent = "";
   try {
-    await api("DELETE", "/api/device");
+    await pairing.unpair([paired.token, ...await outbox.senders()]);
   } catch (failure) {
-    if (failure.status !== 401) { error.textContent = failure.message; return; }
+    error.textContent = failure.message;
+    return;
   }
-  for (const item of await outboxAll()) await outboxDelete(item.id);
-  await session.setSetting("pairing", null);
-  if (session.isUnlocked()) await session.saveAnswer({ activity: SHARED, field: "pairing", value: null });
+  await outbox.clear();
   show($("[data-unpair-confirm]"), false);
   await showPairing();
   await showOutbox();
@@ -183,20 +160,26 @@ function preview() {
   stage("preview");
 }
 
+/** Seal `text` for the current pairing and queue it under `id`; its text goes in the journal. */
+async function sealAndQueue(id, text) {
+  const created = new Date().toISOString();
+  const who = pairing.names();
+  const envelope = await sealSummary(paired.jwk, paired.deviceId,
+    { v: 2, ...(who?.displayName && { display_name: who.displayName }), text, created });
+  await session.saveAnswer({ activity: SHARED, field: id, value: { text, created } });
+  await outbox.queue(id, envelope, created);
+}
+
 async function seal() {
   const button = $("[data-seal]");
   button.disabled = true;
   try {
-    const created = new Date().toISOString();
     const id = crypto.randomUUID();
-    const envelope = await sealSummary(pairing.jwk, pairing.kid, { v: 1, display_name: names().displayName, text: draft, created });
-    await session.saveAnswer({ activity: SHARED, field: id, value: { text: draft, created } });
-    await outboxPut({ id, envelope, status: "queued", created, attempts: 0 });
+    await sealAndQueue(id, draft);
     draft = "";
     $("#compose-form").reset();
     stage("compose");
-    await showOutbox();
-    await requestSend();
+    await send();
     confirmSent(id);
   } catch (failure) {
     $("[data-compose-error]").textContent = `Not sent: ${failure.message}`;
@@ -208,37 +191,37 @@ async function seal() {
 
 /** Say what became of the summary just sealed, where the worker will see it. */
 async function confirmSent(id) {
-  const item = (await outboxAll()).find((i) => i.id === id);
+  const item = (await outbox.items()).find((i) => i.id === id);
   const note = $("[data-sent-note]");
   if (!note || !item) return;
-  note.textContent = item.status === "sent" ? `Sent to ${names()?.supervisorName ?? "your supervisor"}. It is the first of your summaries below.`
-    : item.status === "refused" ? `Not accepted: ${item.error}`
+  note.textContent = item.status === "sent" ? `Sent to ${pairing.names()?.supervisorName ?? "your supervisor"}. It is the first of your summaries below.`
+    : item.status === "refused" ? outbox.describe(item)
     : "Saved on this phone, ready to go. It will be sent as soon as there is a connection.";
   note.hidden = false;
   note.scrollIntoView({ block: "start" });
   note.focus({ preventScroll: true });
 }
 
-/** Ask the service worker to send later (Background Sync), and try now from the page. */
-async function requestSend() {
-  const registration = await navigator.serviceWorker?.getRegistration();
-  await registration?.sync?.register("outbox").catch(() => {});
-  await sendOutbox({ force: true });
+async function send() {
+  await outbox.sendSoon();
   await showOutbox();
 }
 
-const STATUS = {
-  queued: (item) => `Waiting to send. ${item.note || "It goes as soon as there is a connection."}`,
-  sent: (item) => `Sent ${new Date(item.sentAt).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}.${item.error ? ` Withdrawing failed: ${item.error}` : ""}`,
-  refused: (item) => `Not accepted: ${item.error}`,
-  withdrawing: () => "Withdrawing: it is removed from the server as soon as there is a connection.",
-};
+function button(label, onClick, secondary = true) {
+  const b = document.createElement("button");
+  b.type = "button";
+  if (secondary) b.className = "secondary";
+  b.textContent = label;
+  b.addEventListener("click", onClick);
+  return b;
+}
 
 async function showOutbox() {
   if (!here()) return;
-  const items = (await outboxAll()).sort((a, b) => b.created.localeCompare(a.created));
+  const items = await outbox.items();
   const texts = new Map(session.isUnlocked()
     ? (await session.loadAnswers()).filter((a) => a.activity === SHARED && a.value?.text).map((a) => [a.field, a.value.text]) : []);
+  const canReseal = Boolean(paired) && !stale && session.isUnlocked();
   show($("[data-outbox-empty]"), !items.length);
   $("[data-outbox]").replaceChildren(...items.map((item) => {
     const li = document.createElement("li");
@@ -246,24 +229,29 @@ async function showOutbox() {
     li.dataset.status = item.status;
     const status = document.createElement("p");
     status.className = "outbox-status";
-    status.textContent = STATUS[item.status](item);
+    status.textContent = outbox.describe(item);
     const text = document.createElement("p");
     text.className = "preview-text";
-    text.textContent = texts.get(item.id) || "Unlock your journal to see what this summary said.";
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "secondary";
-    button.textContent = item.status === "sent" ? "Withdraw" : item.status === "withdrawing" ? "Try again now" : "Remove";
-    button.addEventListener("click", () => withdraw(item));
-    li.append(status, text, button);
+    text.textContent = texts.get(item.id) || (session.isUnlocked() ? "The text of this summary is not on this phone."
+      : "Unlock your journal to see what this summary said.");
+    li.append(status, text);
+    if (item.status === "refused" && outbox.RESEAL.has(item.reason) && canReseal && texts.has(item.id)) {
+      li.append(button(`Send again to ${pairing.names()?.supervisorName ?? "your supervisor"}`, () => sendAgain(item.id, texts.get(item.id)), false));
+    }
+    li.append(button(outbox.ACTION[item.status], () => outbox.withdraw(item.id).then(send)));
     return li;
   }));
 }
 
-async function withdraw(item) {
-  if (item.status === "queued" || item.status === "refused") await outboxDelete(item.id);
-  else await outboxPut({ ...item, status: "withdrawing", nextAttempt: 0 });
-  await requestSend();
+/** A summary refused because the pairing changed: sealed again for the supervisor's current key, same id. */
+async function sendAgain(id, text) {
+  try {
+    await sealAndQueue(id, text);
+  } catch (failure) {
+    $("[data-compose-error]").textContent = `Not sent: ${failure.message}`;
+  }
+  await send();
+  confirmSent(id);
 }
 
 export async function mount() {
@@ -297,12 +285,17 @@ export async function mount() {
     showComposer();
     showOutbox();
   }, { signal });
-  if (!listening) onOutboxChange(showOutbox); // once per document: showOutbox does nothing off this page
+  // Once per document (showOutbox does nothing off this page); a refusal may mean the key changed.
+  if (!listening) onChange();
   listening = true;
-  addEventListener("online", requestSend, { signal });
+  addEventListener("online", send, { signal });
   await showComposer();
   await showOutbox();
-  if (pairing) await requestSend();
+  if (paired) await send();
+}
+
+function onChange() {
+  outbox.onOutboxChange(() => { if (here()) showPairing().then(showOutbox); });
 }
 
 export function unmount() {
