@@ -2,31 +2,17 @@
 // their password and a recovery code (vault.js, as the journal does), unlock it for this tab, open summaries with
 // it, and add the key check to pairing codes. The server sees only the public key and the wrapped private key.
 // Supervisor pages only: not part of the worker's offline install.
-import { b64, b64url, createVault, newRecoveryCode, openEntry, openVault, rewrap, sealEntry, unb64 } from "./vault.js";
+import { b64, createVault, newRecoveryCode, openEntry, openVault, rewrap, sealEntry, unb64 } from "./vault.js";
+import { keyCheck, thumbprint } from "./seal.js";
 
 const S = crypto.subtle;
 const utf8 = new TextEncoder();
 const EC = { name: "ECDH", namedCurve: "P-256" };
 const STASH = "alongside-supervisor-key"; // sessionStorage: the private key sealed under the session's unlock key
-const ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 const $ = (selector, root = document) => root.querySelector(selector);
 const holder = () => $("#supervisor-key")?.dataset;
 const keyRecord = () => (holder()?.key ? JSON.parse(holder().key) : null);
 const publicOf = (jwk) => ({ kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y });
-
-/** RFC 7638 thumbprint of a P-256 JWK: the key id. */
-export async function thumbprint(jwk) {
-  return b64url(await S.digest("SHA-256", utf8.encode(`{"crv":"P-256","kty":"EC","x":"${jwk.x}","y":"${jwk.y}"}`)));
-}
-
-/** The 8 characters a pairing code gains from the key (pwa/seal.py, "Key check"). */
-export async function keyCheck(code, jwk) {
-  const digest = new Uint8Array(await S.digest("SHA-256", utf8.encode(`alongside-key-check:v1:${code}:${await thumbprint(jwk)}`)));
-  let n = digest.slice(0, 8).reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);
-  let check = "";
-  for (let i = 0; i < 8; i++, n /= 31n) check += ALPHABET[Number(n % 31n)];
-  return check;
-}
 
 /** A new key pair, wrapped under the password and a new recovery code: {record (for the server), priv, code}. */
 async function makeKey(password) {
@@ -121,8 +107,9 @@ async function ready(priv) {
   const privateKey = await S.importKey("jwk", priv, EC, false, ["deriveBits"]);
   const code = $("[data-code]");
   if (code) {
-    const whole = code.dataset.code + await keyCheck(code.dataset.code, priv);
-    code.textContent = whole.match(/.{4}/g).join("-");
+    const groups = (code.dataset.code + await keyCheck(code.dataset.code, priv)).match(/.{4}/g);
+    const half = (from) => Object.assign(document.createElement("span"), { textContent: groups.slice(from, from + 2).join("-") });
+    code.replaceChildren(half(0), "-", half(2)); // two halves that wrap whole on a phone
   }
   await showSummaries(privateKey);
 }
