@@ -1,10 +1,18 @@
 """On WebKit: a summary written while the server is down waits in the outbox, goes once the server is back,
-and the supervisor reads exactly the text the worker previewed; nothing else the worker wrote leaves."""
+and the supervisor reads exactly the text the worker previewed; nothing else the worker wrote leaves.
+
+The summary is sealed to the supervisor's own key (envelope v2). Until the supervisor's browser makes that
+key, the supervisor gets one made in Python, the 16-character pairing code is made as their browser will,
+and what the phone sent is opened with the private key, as their browser will open it."""
 import re
 import subprocess
 import sys
 
 import pytest
+
+from pwa import seal
+from pwa.store import Store
+from tests.conftest import supervisor_key
 
 from .conftest import (
     PASSPHRASE,
@@ -38,18 +46,15 @@ def server(make_server):
     return server
 
 
-def supervisor_signs_in(driver, server) -> str:
-    """The supervisor, at their desk in a window of their own on the server's own address; returns a pairing code."""
-    load(driver, server.url + "/supervise/login")
-    fill(driver.find_element(By.ID, "email"), EMAIL)
-    fill(driver.find_element(By.ID, "password"), SUPERVISOR_PASSWORD)
-    click(driver.find_element(By.CSS_SELECTOR, "main button[type=submit]"))
-    wait_for_text(driver, "Shared summaries", "main")
-    click(driver.find_element(By.XPATH, "//button[normalize-space()='Make a pairing code']"))
-    code = wait_until(driver, "document.querySelector('.pairing-code')?.textContent.trim()")
-    click(driver.find_element(By.LINK_TEXT, "Back to your summaries"))
-    wait_for_text(driver, "Shared summaries", "main")
-    return code
+def supervisor_key_and_code(server):
+    """The supervisor's key pair and the whole pairing code they read out (the server's 8 characters, then
+    the check of their key), as their browser will make them."""
+    store = Store(server.instance / "store")
+    person = store.supervisor_by_email(EMAIL)
+    private, record = supervisor_key()
+    store.set_supervisor_key(person["id"], record)
+    code, _ = store.create_pairing_code(person["id"], 24)
+    return store, person["id"], private, f"{code[:4]}-{code[4:]}-" + seal.key_check(code, record["jwk"])
 
 
 def compose(driver, cover):
@@ -64,7 +69,6 @@ def compose(driver, cover):
 def test_summary_written_with_the_server_down_reaches_the_supervisor_exactly_as_previewed(browser, server):
     driver = browser
     base = server.wire.url
-    phone = driver.current_window_handle
     load(driver, base + "/share")
     wait_offline_ready(driver)
     journal(driver, "createJournal", PASSPHRASE)
@@ -73,11 +77,7 @@ def test_summary_written_with_the_server_down_reaches_the_supervisor_exactly_as_
                                    ("2.0", "__status", "done")]:
         journal(driver, "saveAnswer", {"activity": activity, "field": field, "value": value, "revision": 1})
 
-    driver.switch_to.new_window("window")
-    desk = driver.current_window_handle
-    code = supervisor_signs_in(driver, server)
-
-    driver.switch_to.window(phone)
+    store, supervisor_id, private, code = supervisor_key_and_code(server)
     fill(driver.find_element(By.ID, "pair-code"), code)
     fill(driver.find_element(By.ID, "pair-name"), "SJ")
     click(driver.find_element(By.CSS_SELECTOR, "#pair-form button[type=submit]"))
@@ -117,11 +117,16 @@ def test_summary_written_with_the_server_down_reaches_the_supervisor_exactly_as_
         raise AssertionError(f"not sent once the server was back; the outbox says {outbox!r}; the phone sent {puts};"
                              f" the wire: {server.wire.report()}") from None
 
-    driver.switch_to.window(desk)
-    load(driver)
-    wait_for_text(driver, "SJ", "main")
-    shown = driver.find_elements(By.CSS_SELECTOR, ".shared-text")
-    assert [element.text for element in shown] == [previewed], "the supervisor did not see exactly the preview"
+    shown = []
+    for stored in store.summaries_for_supervisor(supervisor_id):
+        envelope = seal.parse_envelope(stored["envelope"], versions=(2,))
+        shown.append(seal.parse_summary(seal.open_with(private, envelope, stored["device_id"]), 2)["text"])
+    assert shown == [previewed], "the supervisor would not read exactly the preview"
+    outbox = driver.execute_async_script("""const done = arguments[arguments.length - 1];
+        const main = document.querySelector("script[type=module][src*='/js/main.js']").src;
+        import(main.replace("/js/main.js", "/js/store.js")).then((s) => s.outboxAll()).then(done);""")
+    assert [sorted(item) for item in outbox] == [["createdAt", "id", "sentAt", "status"]], \
+        f"the outbox kept more than it needs once the summary was sent: {outbox}"
 
     sent = server.wire.sent()
     assert re.search(r"PUT /api/summaries/[0-9a-f-]{36} ", sent) and '"ct"' in sent, \
