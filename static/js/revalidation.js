@@ -100,7 +100,7 @@ async function show() {
   const times = mine.map((a) => a.updated).sort();
   dates = times.length && [times[0], times.at(-1)];
   $("[data-dates]").hidden = !dates;
-  if (dates) $("[data-dates] span").textContent = `${day(dates[0])} to ${day(dates[1])}`;
+  if (dates) $("[data-dates] span").textContent = `${day(dates[0])} and ${day(dates[1])}`;
   $("[data-evidence]").textContent = evidence() || "None yet: mark an activity done at its end.";
   $("#people").replaceChildren(...[session.answer("__share", "pairing")?.value?.supervisorName].filter(Boolean).map((n) => make("option", n)));
   await showAccounts(await answerMap());
