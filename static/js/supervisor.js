@@ -62,13 +62,14 @@ export async function openSummary(privateKey, envelope, deviceId) {
     shared, { name: "AES-GCM", length: 256 }, false, ["decrypt"]);
   const plain = await S.decrypt({ name: "AES-GCM", iv: unb64(envelope.iv), additionalData: utf8.encode(`alongside-summary:v2:${envelope.kid}:${deviceId}`) },
     key, unb64(envelope.ct));
-  const summary = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(plain));
+  let summary;
+  try { summary = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(plain)); } catch { summary = null; }
   const fits = summary && typeof summary === "object" && !Array.isArray(summary) && summary.v === 2
     && Object.keys(summary).every((k) => ["v", "display_name", "text", "created"].includes(k))
     && typeof summary.text === "string" && summary.text.trim() && summary.text.length <= 8000
     && typeof summary.created === "string" && !Number.isNaN(Date.parse(summary.created))
     && (summary.display_name === undefined || (typeof summary.display_name === "string" && summary.display_name.length <= 40));
-  if (!fits) throw new Error("not a summary");
+  if (!fits) throw Object.assign(new Error("not a summary"), { opened: true });
   return summary;
 }
 
@@ -92,11 +93,13 @@ async function showSummaries(privateKey) {
       const name = summary.display_name?.trim().normalize("NFC");
       const signed = $("[data-signed]", item);
       if (plainName(name) && name !== item.dataset.deviceName) { signed.textContent = `Signed ${name}`; signed.hidden = false; }
-    } catch {
+    } catch (failure) {
       text.hidden = true;
       const problem = $("[data-problem]", item);
-      problem.textContent = "This summary could not be opened with your key: it was changed on the way, or it was sent on from "
-        + "another phone. You can delete it; your supervisee still has their own copy.";
+      problem.textContent = (failure.opened
+        ? "This summary opened with your key but is not in a form Alongside can show (it may come from a newer or a broken app). "
+        : "This summary could not be opened with your key: it was changed on the way, or it was sent on from another phone. ")
+        + "You can delete it; your supervisee still has their own copy.";
       problem.hidden = false;
     }
   }

@@ -177,3 +177,20 @@ def test_v1_summaries_from_before_the_upgrade_are_readable_after_it_and_the_serv
     expect(page.locator(".shared-text")).to_have_text("Sealed to the server, before")
     assert not (instance / KEY_FOLDER).exists()
     assert all(s["envelope"]["v"] == 2 for s in Store(instance / "store").summaries_for_supervisor(person["id"]))
+
+
+def test_nothing_a_summary_holds_can_break_the_page(server, supervisor):
+    phone = Phone(server, make_code(supervisor))
+    markup = "<img src=x onerror=\"document.title='owned'\"><b>bold</b>\n& a second line"
+    phone.send(phone.seal(markup))
+    odd = json.dumps({"v": 2, "text": "x", "created": "2026-11-28T21:30:00.000Z", "patient": "Mr X, bed 4"})
+    phone.send(seal_v2(phone.jwk, phone.device_id, odd.encode()))
+    not_json = seal_v2(phone.jwk, phone.device_id, b"\xff not json")
+    phone.send(not_json)
+    supervisor.reload()
+    expect(supervisor.locator(".shared-text:visible")).to_have_text([markup])  # as text, line break kept
+    assert supervisor.locator(".shared-text img, .shared-text b").count() == 0
+    assert supervisor.title() != "owned"
+    expect(supervisor.get_by_text("not in a form Alongside can show")).to_have_count(2)
+    expect(supervisor.get_by_text("Patient")).to_have_count(0)
+    expect(supervisor.get_by_role("link", name=re.compile("^Delete"))).to_have_count(3)
