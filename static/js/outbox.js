@@ -1,10 +1,6 @@
-// The outbox: its states, their words, and sending. Runs in the page (on load, on `online`, and when a retry
-// is due while the page stays open) and in the service worker (Background Sync, or when the page asks);
-// PUT is idempotent, so both sending at once is safe. Items:
-//   queued      {id, status, createdAt, envelope, attempts, nextAttempt?, note?}
-//   sent        {id, status, createdAt, sentAt, token?, error?}   the envelope is forgotten once acknowledged
-//   withdrawing {...sent, attempts, nextAttempt, note?}          (token: the pairing that sent it, if not the current one)
-//   refused     {id, status, createdAt, envelope?, reason, error}
+// The outbox: its states, their words, and sending, in the page and in the service worker (PUT is
+// idempotent, so both at once is safe). Once sent, an item keeps {id, status, createdAt, sentAt}, and
+// `token` if an earlier pairing sent it (to withdraw it); queued and refused ones keep the envelope.
 import { getSetting, outboxAll, outboxDelete, outboxPut, outboxSwap } from "./store.js";
 
 const MAX_WAIT_MS = 60 * 60 * 1000;
@@ -12,17 +8,15 @@ const channel = "BroadcastChannel" in self ? new BroadcastChannel("alongside-out
 const listeners = new Set();
 let retry = 0;
 const hhmm = (ms) => new Date(ms).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-const AGAIN = "It is kept on this phone: once paired again, press “Send again”.";
-/** Reasons a summary can be sealed again to the supervisor's current key and sent ("Send again"). */
+const AGAIN = "Not sent: this phone must pair again first, then press “Send again”.";
+/** Refusals that "Send again" (sealed again for the current pairing) answers. */
 export const RESEAL = new Set(["pair_again", "key_changed", "wrong_device"]);
 
 const REFUSED = {
-  pair_again: `Not sent: this phone must pair again first (see Pairing). ${AGAIN}`,
-  key_changed: `Not sent: your supervisor's key has changed, so they could not open it. Pair again with a new code from them. ${AGAIN}`,
-  wrong_device: `Not sent: it was sealed for an earlier pairing of this phone. ${AGAIN}`,
-  401: "Your supervisor has ended the pairing, or this phone was unpaired. Pair again to send.",
-  409: "The server already holds a different summary under this id. Write it again as a new summary.",
-  413: "This summary is too long for the server. Shorten it and send it again.",
+  pair_again: AGAIN,
+  wrong_device: AGAIN,
+  key_changed: "Not sent: your supervisor's key has changed. Pair again with a new code from them, then press “Send again”.",
+  413: "This summary is too long for the server. Shorten it and send it again.", // a proxy's, not JSON
 };
 
 export const ACTION = { queued: "Remove", refused: "Remove", sent: "Withdraw", withdrawing: "Try again now" };
@@ -35,18 +29,16 @@ const STATUS = {
 /** What a worker is told about an item. */
 export const describe = (item) => STATUS[item.status](item);
 
-/** Every item, newest first (items from before this release said `created`). */
+/** Every item, newest first (older items said `created`). */
 export const items = async () => (await outboxAll()).map((i) => ({ ...i, createdAt: i.createdAt || i.created }))
   .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 
-/** A sealed summary to send (again, under the same id, if it was refused). */
 export const queue = (id, envelope, createdAt) => outboxPut({ id, status: "queued", createdAt, envelope, attempts: 0 });
 
-/** What is kept once the server has a summary: enough to list and withdraw it. */
 const sentRecord = ({ id, createdAt, created, sentAt, token }, error) =>
   ({ id, status: "sent", createdAt: createdAt || created, sentAt, ...(token && { token }), ...(error && { error }) });
 
-/** Withdraw a sent summary (from the server, then here); one not yet sent is just removed. */
+/** Withdraw a sent summary; one not sent is just removed. */
 export async function withdraw(id) {
   const item = (await outboxAll()).find((i) => i.id === id);
   if (!item) return;
@@ -54,32 +46,25 @@ export async function withdraw(id) {
   else await outboxPut({ ...sentRecord(item), status: "withdrawing", attempts: 0, nextAttempt: 0 });
 }
 
-/** Before a new pairing replaces `token`, note it on what it sent, so those can still be withdrawn. */
+/** Before a new pairing replaces `token`, note it on what it sent (to withdraw those). */
 export async function retire(token) {
   for (const item of await outboxAll()) {
     if ((item.status === "sent" || item.status === "withdrawing") && !item.token) await outboxPut({ ...item, token });
   }
 }
 
-/** The device tokens of earlier pairings that sent what the outbox lists (unpairing ends them too). */
+/** Earlier pairings' tokens (unpairing ends them too). */
 export const senders = async () => (await outboxAll()).map((i) => i.token).filter(Boolean);
 
-/** Forget every item (after unpairing: the server deleted what was sent). */
 export async function clear() {
   for (const item of await outboxAll()) await outboxDelete(item.id);
   changed();
 }
 
-async function reasonFrom(response) {
-  const body = await response.json().catch(() => ({}));
-  const reason = body?.error || String(response.status);
-  return { reason, error: body?.message || REFUSED[response.status] || `The server refused this summary (${response.status}).` };
-}
-
-/** Sealed for this pairing (v2, its key and device)? A pairing from before v2 can send nothing. */
+/** Sealed for this pairing? One from before v2 can send nothing. */
 const fits = (envelope, pairing) => pairing.v === 2 && envelope?.v === 2 && envelope.kid === pairing.kid && envelope.did === pairing.deviceId;
 
-/** Try one item; return it updated (sent, refused, withdrawn, or still waiting with a later retry). */
+/** Try one item; return it updated. */
 async function attempt(item, pairing, now) {
   const withdrawing = item.status === "withdrawing";
   if (!withdrawing && !fits(item.envelope, pairing)) return { ...item, status: "refused", reason: "pair_again", error: "" };
@@ -104,7 +89,9 @@ async function attempt(item, pairing, now) {
   if (response.status >= 500 || response.status === 429) {
     return retryLater(item, now, (at) => `The server is busy; trying again at ${hhmm(at)}.`);
   }
-  const { reason, error } = await reasonFrom(response);
+  const body = (await response.json().catch(() => null)) || {}; // the server's {error, message}
+  const reason = body.error || response.status;
+  const error = body.message || REFUSED[reason] || `The server refused this summary (${reason}).`;
   return withdrawing ? sentRecord(item, error) : { ...item, status: "refused", reason, error };
 }
 
@@ -136,7 +123,7 @@ export async function sendOutbox({ force = false } = {}) {
   let moved = false;
   const list = await outboxAll();
   for (const [i, item] of list.entries()) {
-    if (item.status === "sent" && item.envelope) await outboxSwap(item, sentRecord(item)); // sent by an older release
+    if (item.status === "sent" && item.envelope) await outboxSwap(item, sentRecord(item)); // from an older release
     if (item.status !== "queued" && item.status !== "withdrawing") continue;
     if (!force && item.nextAttempt && item.nextAttempt > now) { waiting += 1; continue; }
     const next = (list[i] = await attempt(item, pairing, now));
@@ -149,14 +136,14 @@ export async function sendOutbox({ force = false } = {}) {
   return waiting;
 }
 
-/** Send now from this page, and ask the service worker to send later (Background Sync) if this fails. */
+/** Send now, and ask the service worker to send later (Background Sync). */
 export async function sendSoon() {
   const registration = await self.navigator.serviceWorker?.getRegistration();
   await registration?.sync?.register("outbox").catch(() => {});
   return sendOutbox({ force: true });
 }
 
-/** Ask to be told when the outbox changes (from this page, other tabs or the service worker). */
+/** Be told when the outbox changes (here, in other tabs or in the service worker). */
 export function onOutboxChange(callback) {
   channel?.addEventListener("message", callback);
   listeners.add(callback);

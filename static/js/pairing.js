@@ -1,16 +1,13 @@
-// The /api client and the pairing record. Pairing checks the supervisor's key against the code they read
-// out; the record ({v:2, token, deviceId, jwk, kid, pairedAt}) is in the clear for the service worker,
-// names are in the encrypted journal.
+// The /api client and the pairing record {v:2, token, deviceId, jwk, kid, pairedAt} (clear, for the
+// service worker; names are in the journal). Pairing checks the key against the supervisor's code.
 import * as session from "./session.js";
 import { keyCheck, thumbprint } from "./seal.js";
 
-export const SHARED = "__share"; // journal "activity" with the names (field "pairing") and each summary's text (by outbox id)
+export const SHARED = "__share"; // journal "activity": names (field "pairing"), each summary's text (by outbox id)
 export const OFFLINE = "You are offline. Pairing needs a connection: try again when you have signal.";
 const ALPHABET = /^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]+$/;
-const WHOLE_CODE = "Type the whole pairing code from your supervisor: 16 characters, like K7QM-4XPD-R2TA-9QWF.";
 export const MISMATCH = "The key the server gave does not match your supervisor's code. Nothing was paired. "
-  + "Tell your supervisor, and check the code with them (if you typed it, the last 8 characters especially). "
-  + "If it is right, do not pair: someone may have changed the server to read what you send.";
+  + "Tell your supervisor, and check the code with them: if it is right, someone may have changed the server to read what you send.";
 
 export async function api(method, path, body, token) {
   let response;
@@ -29,13 +26,12 @@ export async function api(method, path, body, token) {
 }
 
 export const record = () => session.getSetting("pairing", null);
-/** A pairing from before envelope v2 has no device id and an unchecked key: it must pair again. */
+/** One from before envelope v2 (no device id, key unchecked) must pair again. */
 export const isCurrent = (pairing) => pairing?.v === 2 && Boolean(pairing.deviceId);
 
-/** Who the phone is paired with (from the journal), or null while it is locked. */
 export const names = () => (session.isUnlocked() && session.answer(SHARED, "pairing")?.value) || null;
 
-/** Move names a pairing record from an older release held in clear into the journal. */
+/** Move names an older record held in clear into the journal. */
 export async function moveNamesIntoJournal(pairing) {
   if (!pairing?.supervisorName || !session.isUnlocked()) return pairing;
   const { supervisorName, displayName, ...kept } = pairing;
@@ -44,17 +40,19 @@ export async function moveNamesIntoJournal(pairing) {
   return kept;
 }
 
-/** The typed code's two halves, forgiving case, spaces and dashes; throws with words a worker can act on. */
+/** The typed code's halves (any case, spaces, dashes), or throws saying what is wrong. */
 export function splitCode(typed) {
   const code = typed.toUpperCase().replace(/[^0-9A-Z]/g, "");
   if (!code) throw new Error("Enter the pairing code your supervisor gave you.");
-  if (code.length === 8) throw new Error(`That is only the first half of a code. ${WHOLE_CODE} The last 8 check your supervisor's key.`);
-  if (code.length !== 16) throw new Error(`That code has ${code.length} characters. ${WHOLE_CODE}`);
-  if (!ALPHABET.test(code)) throw new Error(`${WHOLE_CODE} Codes have no 0, 1, I, L or O.`);
+  if (code.length !== 16) {
+    throw new Error(`${code.length === 8 ? "That is only the first half of a code." : `That code has ${code.length} characters.`}`
+      + " Type all 16, like K7QM-4XPD-R2TA-9QWF: the last 8 check your supervisor's key.");
+  }
+  if (!ALPHABET.test(code)) throw new Error("Codes have no 0, 1, I, L or O: check yours with your supervisor.");
   return { code: code.slice(0, 8), check: code.slice(8) };
 }
 
-/** Pair with a 16-character code; resolves with the new record, or throws (nothing paired) with the reason. */
+/** Pair; resolves with the record, or throws (nothing paired) saying why. */
 export async function pair(typed, displayName) {
   const { code, check } = splitCode(typed);
   if (!displayName) throw new Error("Enter a first name or initials for your supervisor to see.");
@@ -74,7 +72,7 @@ export async function pair(typed, displayName) {
   return pairing;
 }
 
-/** Unpair every device token given (the server deletes what each sent); a token it no longer knows is done. */
+/** Unpair these device tokens (the server deletes what each sent). */
 export async function unpair(tokens) {
   for (const token of new Set(tokens)) {
     await api("DELETE", "/api/device", null, token).catch((failure) => { if (failure.status !== 401) throw failure; });

@@ -223,7 +223,7 @@ def test_a_short_or_mistyped_code_asks_for_the_whole_16_characters_before_anythi
     alert = page.locator("[data-pair-error]")
     fill_pairing(page, "K7QM-4XPD")  # the old, 8-character code
     expect(alert).to_contain_text("only the first half of a code")
-    expect(alert).to_contain_text("16 characters, like K7QM-4XPD-R2TA-9QWF")
+    expect(alert).to_contain_text("Type all 16, like K7QM-4XPD-R2TA-9QWF")
     fill_pairing(page, "K7QM-4XPD-R2TA")
     expect(alert).to_contain_text("That code has 12 characters")
     fill_pairing(page, "K7QM-4XPD-R2TA-9QW0")
@@ -281,7 +281,7 @@ def test_a_phone_paired_before_the_upgrade_is_asked_to_pair_again_and_loses_noth
     unlock_in_page(page)
     notice = page.locator("[data-pair-again]")
     expect(notice).to_be_visible()
-    expect(notice).to_contain_text("This phone was paired before that change")
+    expect(notice).to_contain_text("This phone paired before that")
     expect(notice).to_contain_text("Nothing you wrote is lost")
     expect(page.locator("[data-compose]")).to_be_hidden()
     refused = page.locator(".outbox-item[data-status=refused]")
