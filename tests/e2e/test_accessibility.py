@@ -8,7 +8,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from .conftest import EMAIL, SUPERVISOR_PASSWORD, create_journal, journal
-from .test_share import make_pairing_code, pair
+from .test_share import pair
+from .test_supervisor_key import make_code
 
 SCREENS = ["/", "/section/introduction", "/section/use-of-self", "/section/use-of-self/2", "/section/development", "/journal", "/support",
            "/share", "/print", "/revalidation"]
@@ -98,10 +99,11 @@ def test_the_bar_is_one_row_and_nothing_moves_on_lock_and_unlock(live_server, br
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violations_on_the_supervisor_screens(server, supervisor, browser, page, scheme):
-    """Sign-in, set-up, the dashboard with a summary, a pairing code, history, delete and revoke."""
+    """Sign-in, set-up with its recovery code, the dashboard locked and with a summary opened, a pairing code,
+    delete and revoke."""
     page.goto(server.url + "/share")
     create_journal(page)
-    pair(page, make_pairing_code(supervisor))
+    pair(page, make_code(supervisor))
     page.get_by_label("A note to your supervisor (optional)").fill("A clean note.")
     page.get_by_role("button", name="Check and preview").click()
     page.get_by_role("button", name="Send to my supervisor").click()
@@ -121,6 +123,14 @@ def test_axe_finds_no_violations_on_the_supervisor_screens(server, supervisor, b
 
     screen.goto(setup_url)
     audit("set-up")
+    screen.get_by_label("New password").fill("a long new password")
+    screen.get_by_label("The same password again").fill("a long new password")
+    screen.get_by_role("button", name="Set password and sign in").click()
+    screen.get_by_role("button", name="I have kept it safe: continue").wait_for()
+    audit("set-up: the recovery code")
+    screen.get_by_role("button", name="I have kept it safe: continue").click()
+    screen.get_by_role("heading", name="Shared summaries").wait_for()
+    screen.get_by_role("button", name="Sign out").click()
     screen.goto(server.url + "/supervise/login")
     audit("sign-in")
     screen.get_by_label("Email").fill(EMAIL)
@@ -135,8 +145,13 @@ def test_axe_finds_no_violations_on_the_supervisor_screens(server, supervisor, b
         audit(f"{name} confirmation")
         screen.go_back()
     screen.get_by_role("button", name="Make a pairing code").click()
-    screen.locator(".pairing-code").wait_for()
+    expect(screen.locator(".pairing-code")).not_to_contain_text("•")
     audit("pairing code")
+    locked = context.new_page()  # a tab of its own: the key is not unlocked there yet
+    locked.goto(server.url + "/supervise/")
+    locked.get_by_label("Your password").wait_for()
+    screen = locked
+    audit("dashboard, key locked")
     context.close()
     problems = [f"{name}: {r.generate_report()}" for name, r in results if r.violations_count]
     assert not problems, "\n\n".join(problems)
