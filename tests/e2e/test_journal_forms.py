@@ -6,7 +6,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from .conftest import PASSPHRASE, create_journal, journal
+from .conftest import PASSPHRASE, create_journal, journal, wait_until
 
 CHANGED = "This question has changed since you answered it"
 
@@ -17,7 +17,7 @@ def form(page, activity):
 
 def unlock(page):
     journal(page, "unlock", PASSPHRASE)
-    page.wait_for_function("!document.querySelector('fieldset.answers[disabled]')")
+    wait_until(page, "!document.querySelector('fieldset.answers[disabled]')")
 
 
 def wait_saved(page, activity):

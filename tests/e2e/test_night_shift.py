@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PASSPHRASE, journal, wait_offline_ready
+from .conftest import PASSPHRASE, journal, wait_offline_ready, wait_until
 from .test_share import make_pairing_code, pair
 
 NOTE = "Ask about pacing with Louise"
@@ -41,9 +41,9 @@ def tap_bar(page, name):
 
 def assert_lands(page, selector):
     """The target is fully below the sticky header and starts inside the viewport."""
-    page.wait_for_function("""(sel) => { const el = document.querySelector(sel);
+    wait_until(page, """(sel) => { const el = document.querySelector(sel);
         return el && Math.abs(el.getBoundingClientRect().top - (parseFloat(getComputedStyle(el).scrollMarginTop) || 0)) < 2; }""",
-                           arg=selector, timeout=5000)
+               arg=selector, timeout=5000)
     box = page.evaluate("""(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
         return {top: r.top, header: document.querySelector('header.bar').getBoundingClientRect().bottom, height: innerHeight}; }""",
                         selector)

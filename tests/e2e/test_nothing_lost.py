@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 
-from .conftest import PASSPHRASE, create_journal, journal, wait_offline_ready
+from .conftest import PASSPHRASE, create_journal, journal, wait_offline_ready, wait_until
 from .live import CHROMIUM_ARGS, chromium_path
 from .test_backup import export_backup, open_journal_page, restore
 from .test_share import make_pairing_code, pair
@@ -29,7 +29,7 @@ def wait_saved(page, activity="1.1"):
 
 def unlock(page):
     journal(page, "unlock", PASSPHRASE)
-    page.wait_for_function("!document.querySelector('fieldset.answers[disabled]')")
+    wait_until(page, "!document.querySelector('fieldset.answers[disabled]')")
 
 
 def two_tabs(context, url, path="/section/first"):
@@ -244,7 +244,7 @@ def test_reload_works_in_a_tab_after_another_tab_applied_the_update(make_server,
     wait_offline_ready(a)
     b = context.new_page()
     b.goto(server.url + "/section/second")
-    b.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(b, "navigator.serviceWorker.controller !== null")
     module_yaml = server.content / "module.yaml"
     module_yaml.write_text(re.sub(r'version: "[^"]+"', 'version: "9.9.9"', module_yaml.read_text(), count=1))
     server.restart()
