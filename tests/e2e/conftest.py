@@ -162,15 +162,28 @@ def server(make_server):
     return server
 
 
+def sign_in_supervisor(page, url, email=EMAIL, password=SUPERVISOR_PASSWORD) -> str | None:
+    """Sign in on the supervisor's browser; return the recovery code if this sign-in made their key."""
+    page.goto(url + "/supervise/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    done = page.get_by_role("button", name="I have kept it safe: continue")
+    heading = page.get_by_role("heading", name="Shared summaries")
+    done.or_(heading).first.wait_for()
+    code = None
+    if done.is_visible():
+        code = page.locator("[data-recovery-code]").inner_text()
+        done.click()
+    heading.wait_for()
+    return code
+
+
 @pytest.fixture
 def supervisor(browser, server):
-    """The supervisor, signed in on a desktop browser of their own."""
+    """The supervisor, signed in on a desktop browser of their own (the first sign-in makes their key)."""
     context = browser.new_context(service_workers="block")
     page = context.new_page()
-    page.goto(server.url + "/supervise/login")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(SUPERVISOR_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Shared summaries").wait_for()
+    page.recovery_code = sign_in_supervisor(page, server.url)
     yield page
     context.close()
