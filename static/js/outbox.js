@@ -23,11 +23,12 @@ export const ACTION = { queued: "Remove", refused: "Remove", sent: "Withdraw", w
 const STATUS = {
   queued: (item) => `Waiting to send. ${item.note || "It goes as soon as there is a connection."}`,
   sent: (item) => `Sent ${new Date(item.sentAt).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}.${item.error ? ` Withdrawing failed: ${item.error}` : ""}`,
-  refused: (item) => REFUSED[item.reason] || `Not accepted: ${item.error}`,
+  refused: (item, ready) => (ready && RESEAL.has(item.reason) ? "Not sent: it was sealed for your earlier pairing. Press “Send again” to send it now."
+    : REFUSED[item.reason] || `Not accepted: ${item.error}`),
   withdrawing: () => "Withdrawing: it is removed from the server as soon as there is a connection.",
 };
-/** What a worker is told about an item. */
-export const describe = (item) => STATUS[item.status](item);
+/** What a worker is told about an item (`ready`: paired now, so "Send again" is offered). */
+export const describe = (item, ready) => STATUS[item.status](item, ready);
 
 /** Every item, newest first (older items said `created`). */
 export const items = async () => (await outboxAll()).map((i) => ({ ...i, createdAt: i.createdAt || i.created }))

@@ -212,7 +212,7 @@ function button(label, onClick, secondary = true) {
   b.type = "button";
   if (secondary) b.className = "secondary";
   b.textContent = label;
-  b.addEventListener("click", onClick);
+  b.addEventListener("click", () => { b.disabled = true; Promise.resolve(onClick()).finally(() => { b.disabled = false; }); });
   return b;
 }
 
@@ -229,13 +229,14 @@ async function showOutbox() {
     li.dataset.status = item.status;
     const status = document.createElement("p");
     status.className = "outbox-status";
-    status.textContent = outbox.describe(item);
+    const again = item.status === "refused" && outbox.RESEAL.has(item.reason) && canReseal && texts.has(item.id);
+    status.textContent = outbox.describe(item, again);
     const text = document.createElement("p");
     text.className = "preview-text";
     text.textContent = texts.get(item.id) || (session.isUnlocked() ? "The text of this summary is not on this phone."
       : "Unlock your journal to see what this summary said.");
     li.append(status, text);
-    if (item.status === "refused" && outbox.RESEAL.has(item.reason) && canReseal && texts.has(item.id)) {
+    if (again) {
       li.append(button(`Send again to ${pairing.names()?.supervisorName ?? "your supervisor"}`, () => sendAgain(item.id, texts.get(item.id)), false));
     }
     li.append(button(outbox.ACTION[item.status], () => outbox.withdraw(item.id).then(send)));
