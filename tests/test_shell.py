@@ -8,7 +8,7 @@ import re
 import brotli
 import pytest
 
-from pwa.shell import MANIFEST_ONLY
+from pwa.shell import MANIFEST_ONLY, SUPERVISOR_ONLY
 
 
 def precache_of(client):
@@ -49,8 +49,9 @@ def test_service_worker_precaches_every_section_page_and_asset(app, client):
     assert {"/", "/offline"} | {f"/section/{s.id}" for s in module.sections} <= urls
     assert "/section/third/2" in urls  # every part of a section is its own page
     pwa = app.extensions["pwa"]
-    assert {pwa.asset_url(rel) for rel in pwa.assets if rel not in MANIFEST_ONLY} <= urls
-    assert not {pwa.asset_url(rel) for rel in MANIFEST_ONLY} & urls
+    online_only = MANIFEST_ONLY | SUPERVISOR_ONLY
+    assert {pwa.asset_url(rel) for rel in pwa.assets if rel not in online_only} <= urls
+    assert not {pwa.asset_url(rel) for rel in online_only} & urls
     assert re.search(r'const VERSION = "[0-9a-f]{12}";', body)
 
 
