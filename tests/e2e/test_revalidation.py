@@ -218,3 +218,16 @@ def test_deleting_an_account_asks_first_and_renumbers_the_rest(live_server, page
     expect(page.locator(".account h3")).to_have_text("Reflective account 1")
     expect(page.locator(".account").get_by_label("What did you learn from it?")).to_have_value("second")
     assert not any(a["field"].endswith(".learned") and a["value"] == "first" for a in journal(page, "loadAnswers"))
+
+
+def test_what_is_typed_is_kept_when_the_worker_leaves_the_page_at_once(live_server, page):
+    page.goto(live_server.url + "/revalidation")
+    create_journal(page)
+    account = start_account(page)
+    account.get_by_label("What did you learn from it?").fill("typed just before leaving")
+    page.get_by_label("How you learned").fill("Group discussion")
+    go(page, "Journal")  # the navigator unmounts the page, which saves first
+    expect(page.get_by_role("heading", name="Your journal")).to_be_visible()
+    go(page, "Revalidation: your CPD record and reflective accounts")
+    expect(page.locator(".account").get_by_label("What did you learn from it?")).to_have_value("typed just before leaving")
+    expect(page.get_by_label("How you learned")).to_have_value("Group discussion")
