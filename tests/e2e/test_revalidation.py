@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import create_journal, journal, unlock_in_page
+from .conftest import create_journal, journal, unlock_in_page, wait_offline_ready
 
 STUB_PRINT = "() => { window.printed = 0; window.print = () => { window.printed += 1; }; }"
 
@@ -231,3 +231,17 @@ def test_what_is_typed_is_kept_when_the_worker_leaves_the_page_at_once(live_serv
     go(page, "Revalidation: your CPD record and reflective accounts")
     expect(page.locator(".account").get_by_label("What did you learn from it?")).to_have_value("typed just before leaving")
     expect(page.get_by_label("How you learned")).to_have_value("Group discussion")
+
+
+def test_revalidation_works_offline_after_the_first_visit(live_server, context, page):
+    page.goto(live_server.url + "/")
+    wait_offline_ready(page)
+    context.set_offline(True)
+    page.goto(live_server.url + "/revalidation")
+    create_journal(page)
+    account = start_account(page)
+    account.get_by_label("What did you learn from it?").fill("written with no signal")
+    expect(account.locator("[data-save-status]")).to_contain_text("Saved")
+    page.reload()
+    unlock_in_page(page)
+    expect(page.locator(".account").get_by_label("What did you learn from it?")).to_have_value("written with no signal")
