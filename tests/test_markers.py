@@ -6,7 +6,8 @@ from tests.conftest import TESTS
 
 
 def collected(*args):
-    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-n", "0",
+                             *args],
                             cwd=TESTS.parent, capture_output=True, text=True, timeout=120)
     return [line for line in result.stdout.splitlines() if "::" in line]
 
