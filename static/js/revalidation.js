@@ -98,7 +98,7 @@ async function show() {
   for (const pick of all("[data-pick]")) pick.hidden = !mine.some((a) => a.activity === pick.dataset.pick);
   $("[data-no-picks]").hidden = mine.length > 0;
   const times = mine.map((a) => a.updated).sort();
-  dates = times.length && [times[0], times.at(-1)];
+  dates = times.length && [times[0], times[times.length - 1]];
   $("[data-dates]").hidden = !dates;
   if (dates) $("[data-dates] span").textContent = `${day(dates[0])} and ${day(dates[1])}`;
   $("[data-evidence]").textContent = evidence() || "None yet: mark an activity done at its end.";
@@ -164,7 +164,7 @@ function printNow() {
 
 async function startAccount(event) {
   event.preventDefault();
-  const id = crypto.randomUUID().slice(0, 8);
+  const id = Math.random().toString(36).slice(2, 10); // a local name for the account (Safari 15.0 lacks randomUUID)
   const error = $("#new-account .form-error");
   try {
     await put("accounts", [...accounts(), { id, from: all("#new-account :checked").map((c) => c.value) }]);
