@@ -15,7 +15,7 @@ from pwa.cli import main
 from pwa.errors import StartupError
 from pwa.store import StoreError
 from pwa.store_pg import SCHEMA_VERSION, PgStore
-from tests.conftest import MINI_PACK, pair_device
+from tests.conftest import MINI_PACK, pair_device, supervisor_key
 
 ENVELOPE = {"v": 1, "kid": "k" * 43, "epk": {"kty": "EC", "crv": "P-256", "x": "x", "y": "y"},
             "iv": "i" * 16, "ct": "c" * 100}
@@ -87,6 +87,7 @@ def test_a_database_that_drops_while_serving_is_a_503_the_phone_retries(tmp_path
         with app.app_context():
             from pwa.store import get_store
             supervisor = get_store().create_supervisor("ann@example.org", "Ann")
+            get_store().set_supervisor_key(supervisor["id"], supervisor_key()[1])  # as their browser makes it
         phone = pair_device(app, client, supervisor)
         summary_id, envelope = str(uuid.uuid4()), phone.seal()
         pool = app.extensions["store"]._pool
