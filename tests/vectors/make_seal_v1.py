@@ -45,30 +45,36 @@ CASES = [
 ]
 
 
+def make_vector(name, recipient_label, ephemeral_label, iv_label, summary, device_id=None) -> dict:
+    """One vector: of envelope v1, or of v2 sent from ``device_id``."""
+    version = 2 if device_id else 1
+    recipient, ephemeral = fixed_key(recipient_label), fixed_key(ephemeral_label)
+    recipient_jwk = seal.public_jwk(recipient.public_key())
+    kid = seal.thumbprint(recipient_jwk)
+    iv = hashlib.sha256(iv_label.encode()).digest()[:seal.IV_BYTES]
+    plaintext = summary_json(summary)
+    shared = ephemeral.exchange(ec.ECDH(), recipient.public_key())
+    envelope = (seal.seal_v2(recipient_jwk, device_id, plaintext.encode(), ephemeral_key=ephemeral, iv=iv) if device_id
+                else seal.seal_summary(recipient_jwk, kid, plaintext.encode(), ephemeral_key=ephemeral, iv=iv))
+    return {
+        "name": name,
+        "recipient_private_jwk": private_jwk(recipient),
+        "recipient_public_jwk": recipient_jwk,
+        "kid": kid,
+        **({"device_id": device_id} if device_id else {}),
+        "ephemeral_private_jwk": private_jwk(ephemeral),
+        "iv": seal.b64url(iv),
+        "plaintext": plaintext,
+        "shared_secret": seal.b64url(shared),
+        "hkdf_info": seal.info_for(kid, version).decode(),
+        "aes_key": seal.b64url(seal.derive_key(shared, kid, version)),
+        "aad": seal.aad_for(kid, version, device_id).decode(),
+        "envelope": envelope,
+    }
+
+
 def build() -> dict:
-    vectors = []
-    for name, recipient_label, ephemeral_label, iv_label, summary in CASES:
-        recipient, ephemeral = fixed_key(recipient_label), fixed_key(ephemeral_label)
-        recipient_jwk = seal.public_jwk(recipient.public_key())
-        kid = seal.thumbprint(recipient_jwk)
-        iv = hashlib.sha256(iv_label.encode()).digest()[:seal.IV_BYTES]
-        plaintext = summary_json(summary)
-        shared = ephemeral.exchange(ec.ECDH(), recipient.public_key())
-        envelope = seal.seal_summary(recipient_jwk, kid, plaintext.encode(), ephemeral_key=ephemeral, iv=iv)
-        vectors.append({
-            "name": name,
-            "recipient_private_jwk": private_jwk(recipient),
-            "recipient_public_jwk": recipient_jwk,
-            "kid": kid,
-            "ephemeral_private_jwk": private_jwk(ephemeral),
-            "iv": seal.b64url(iv),
-            "plaintext": plaintext,
-            "shared_secret": seal.b64url(shared),
-            "hkdf_info": seal.INFO_PREFIX + kid,
-            "aes_key": seal.b64url(seal.derive_key(shared, kid)),
-            "aad": seal.AAD_PREFIX + kid,
-            "envelope": envelope,
-        })
+    vectors = [make_vector(*case) for case in CASES]
     good = vectors[0]["envelope"]
     flipped = seal.b64url(bytes([seal.b64url_decode(good["ct"], "ct")[0] ^ 1])
                           + seal.b64url_decode(good["ct"], "ct")[1:])

@@ -5,14 +5,11 @@ Everything is derived from fixed labels, so running this again writes the same f
 ``recipient_public_jwk``, seals ``plaintext`` from ``device_id`` with ``iv`` and must produce ``envelope``
 exactly; it must compute each ``key_checks`` entry's ``check`` too.
 """
-import hashlib
 import json
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from pwa import seal
-from tests.vectors.make_seal_v1 import fixed_key, private_jwk, summary_json
+from tests.vectors.make_seal_v1 import make_vector
 
 HERE = Path(__file__).parent
 
@@ -30,30 +27,8 @@ CASES = [
 
 
 def build() -> dict:
-    vectors = []
-    for name, recipient_label, device_id, ephemeral_label, iv_label, summary in CASES:
-        recipient, ephemeral = fixed_key(recipient_label), fixed_key(ephemeral_label)
-        recipient_jwk = seal.public_jwk(recipient.public_key())
-        kid = seal.thumbprint(recipient_jwk)
-        iv = hashlib.sha256(iv_label.encode()).digest()[:seal.IV_BYTES]
-        plaintext = summary_json(summary)
-        shared = ephemeral.exchange(ec.ECDH(), recipient.public_key())
-        envelope = seal.seal_v2(recipient_jwk, device_id, plaintext.encode(), ephemeral_key=ephemeral, iv=iv)
-        vectors.append({
-            "name": name,
-            "recipient_private_jwk": private_jwk(recipient),
-            "recipient_public_jwk": recipient_jwk,
-            "kid": kid,
-            "device_id": device_id,
-            "ephemeral_private_jwk": private_jwk(ephemeral),
-            "iv": seal.b64url(iv),
-            "plaintext": plaintext,
-            "shared_secret": seal.b64url(shared),
-            "hkdf_info": seal.info_for(kid, 2).decode(),
-            "aes_key": seal.b64url(seal.derive_key(shared, kid, 2)),
-            "aad": seal.aad_for(kid, 2, device_id).decode(),
-            "envelope": envelope,
-        })
+    vectors = [make_vector(name, recipient, ephemeral, iv, summary, device_id)
+               for name, recipient, device_id, ephemeral, iv, summary in CASES]
     good = vectors[0]["envelope"]
     ct = seal.b64url_decode(good["ct"], "ct")
     checks = [{"code": code, "jwk": vectors[i]["recipient_public_jwk"],
