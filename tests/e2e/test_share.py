@@ -46,7 +46,7 @@ def keyed(server):
     return SimpleNamespace(store=store, id=person["id"], private=private, jwk=record["jwk"])
 
 
-def code_from_supervisor(supervisor) -> str:
+def make_pairing_code(supervisor) -> str:
     """The 16-character code the supervisor's browser shows (and they read out)."""
     supervisor.get_by_role("button", name="Make a pairing code").click()
     code = supervisor.locator(".pairing-code")
@@ -56,7 +56,7 @@ def code_from_supervisor(supervisor) -> str:
     return text
 
 
-def make_pairing_code(keyed, jwk=None) -> str:
+def code_for(keyed, jwk=None) -> str:
     """The 16 characters the supervisor reads out: the server's code, then the check of their key."""
     code, _ = keyed.store.create_pairing_code(keyed.id, 24)
     whole = code + seal.key_check(code, jwk or keyed.jwk)
@@ -123,7 +123,7 @@ def test_summary_written_offline_reaches_the_supervisor_exactly_as_previewed(ser
     wait_offline_ready(page)
     create_journal(page)
     write_private_answers(page)
-    pair(page, code_from_supervisor(supervisor).lower().replace("-", " "))  # typed as heard: case and spaces do not matter
+    pair(page, make_pairing_code(supervisor).lower().replace("-", " "))  # typed as heard: case and spaces do not matter
     page.reload()  # a new page load: the journal is locked again until the worker unlocks it
     unlock_in_page(page)
 
@@ -168,7 +168,7 @@ def test_summary_written_offline_reaches_the_supervisor_exactly_as_previewed(ser
 def test_the_outbox_forgets_a_summary_once_the_server_has_it_and_can_still_withdraw_it(server, keyed, page):
     page.goto(server.url + "/share")
     create_journal(page)
-    pair(page, make_pairing_code(keyed))
+    pair(page, code_for(keyed))
     send_note(page, "Only this, once.")
     page.locator(".outbox-item[data-status=sent]").wait_for()
     [item] = call(page, "store", "outboxAll")
@@ -186,7 +186,7 @@ def test_unpairing_removes_every_summary_from_the_server(server, keyed, page):
     page.goto(server.url + "/share")
     create_journal(page)
     write_private_answers(page)
-    pair(page, make_pairing_code(keyed))
+    pair(page, code_for(keyed))
     for n, cover in enumerate(("First summary.", "Second summary.")):
         send_note(page, cover)
         expect(page.locator(".outbox-item[data-status=sent]")).to_have_count(n + 1)
@@ -214,7 +214,7 @@ def test_a_key_swapped_by_the_server_at_pairing_is_refused_and_nothing_stays_pai
     page.route("**/api/pair", swap)
     page.goto(server.url + "/share")
     create_journal(page)
-    fill_pairing(page, make_pairing_code(keyed))
+    fill_pairing(page, code_for(keyed))
     alert = page.locator("[data-pair-error]")
     expect(alert).to_contain_text(MISMATCH)
     expect(alert).to_contain_text("Tell your supervisor")
@@ -225,7 +225,7 @@ def test_a_key_swapped_by_the_server_at_pairing_is_refused_and_nothing_stays_pai
     expect(page.get_by_label("Pairing code")).to_be_visible()
 
     page.unroute("**/api/pair")  # the real key, with a code whose check is of another key: refused too
-    fill_pairing(page, make_pairing_code(keyed, jwk=other))
+    fill_pairing(page, code_for(keyed, jwk=other))
     expect(alert).to_contain_text(MISMATCH)
     assert keyed.store.devices_for_supervisor(keyed.id) == []
 
@@ -306,7 +306,7 @@ def test_a_phone_paired_before_the_upgrade_is_asked_to_pair_again_and_loses_noth
     held = {i["id"]: i for i in call(page, "store", "outboxAll")}
     assert "envelope" not in held[sent] and held[waiting]["envelope"]["v"] == 1  # sent: forgotten; waiting: kept
 
-    pair(page, make_pairing_code(keyed))
+    pair(page, code_for(keyed))
     expect(notice).to_be_hidden()
     expect(page.locator("[data-compose]")).to_be_visible()
     held = {i["id"]: i for i in call(page, "store", "outboxAll")}
@@ -319,7 +319,7 @@ def test_a_phone_paired_before_the_upgrade_is_asked_to_pair_again_and_loses_noth
 def test_a_summary_refused_because_the_supervisors_key_changed_asks_to_pair_again(server, keyed, page):
     page.goto(server.url + "/share")
     create_journal(page)
-    pair(page, make_pairing_code(keyed))
+    pair(page, code_for(keyed))
     page.route("**/api/summaries/*", lambda route: route.fulfill(status=422, json={
         "error": "key_changed", "message": "Your supervisor's key has changed since this phone paired."}))
     send_note(page, "Sealed for the old key.")
@@ -327,7 +327,7 @@ def test_a_summary_refused_because_the_supervisors_key_changed_asks_to_pair_agai
     expect(page.locator("[data-pair-again-key]")).to_be_visible()
     expect(page.locator("[data-compose]")).to_be_hidden()
     page.unroute("**/api/summaries/*")
-    pair(page, make_pairing_code(keyed))
+    pair(page, code_for(keyed))
     expect(page.locator("[data-pair-again]")).to_be_hidden()
     page.get_by_role("button", name="Send again to Morag").click()
     page.locator(".outbox-item[data-status=sent]").wait_for()
@@ -366,7 +366,7 @@ def test_axe_finds_no_violations_on_every_share_page_state(server, keyed, browse
     expect(page.locator("[data-pair-again]")).to_be_visible()
     expect(page.locator(".outbox-item[data-status=refused]")).to_be_visible()
     clean(page)  # pair again, a refused and a sent summary
-    pair(page, make_pairing_code(keyed))
+    pair(page, code_for(keyed))
     compose_and_preview(page, "A clean note.")
     page.locator("[data-preview-text]").wait_for()
     clean(page)  # the preview
@@ -379,7 +379,7 @@ def test_axe_finds_no_violations_on_every_share_page_state(server, keyed, browse
 def test_an_empty_summary_is_refused_with_a_message(server, keyed, page):
     page.goto(server.url + "/share")
     create_journal(page)
-    pair(page, make_pairing_code(keyed))
+    pair(page, code_for(keyed))
     page.get_by_role("button", name="Check and preview").click()
     alert = page.locator("[data-compose-error]")
     expect(alert).to_have_text("Choose something to include, or write a note, first.")
@@ -393,7 +393,7 @@ def test_pairing_keeps_no_name_or_summary_in_clear_on_the_phone(server, keyed, p
     expect(page.locator("[data-pair-locked]")).to_be_visible()  # no journal yet: unlock (or set up) to pair
     create_journal(page)
     expect(page.get_by_label("Pairing code")).to_be_visible()
-    pair(page, make_pairing_code(keyed), name="Samira-Jones")
+    pair(page, code_for(keyed), name="Samira-Jones")
     page.route("**/api/summaries/*", lambda route: route.abort())  # it waits in the outbox, sealed
     send_note(page, "Waiting quietly 5c1e.")
     page.locator(".outbox-item[data-status=queued]").wait_for()
