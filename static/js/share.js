@@ -197,6 +197,7 @@ async function confirmSent(id) {
   note.textContent = item.status === "sent" ? `Sent to ${pairing.names()?.supervisorName ?? "your supervisor"}. It is the first of your summaries below.`
     : item.status === "refused" ? outbox.describe(item)
     : "Saved on this phone, ready to go. It will be sent as soon as there is a connection.";
+  note.dataset.status = item.status;
   note.hidden = false;
   note.scrollIntoView({ block: "start" });
   note.focus({ preventScroll: true });
