@@ -22,6 +22,17 @@ export async function keyCheck(code8, jwk) {
   return check;
 }
 
+/** The AES-256-GCM key between one side's private key and the other's public key: ECDH, then HKDF-SHA256. */
+export async function summaryKey(privateKey, publicKey, kid, use) {
+  const shared = await subtle.deriveBits({ name: "ECDH", public: publicKey }, privateKey, 256);
+  const hkdf = await subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
+  return subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: utf8.encode(`alongside-summary-key:v2:${kid}`) },
+    hkdf, { name: "AES-GCM", length: 256 }, false, [use]);
+}
+
+/** AES-GCM parameters: the additional data binds the envelope to the key and the sending phone. */
+export const summaryGcm = (iv, kid, deviceId) => ({ name: "AES-GCM", iv, additionalData: utf8.encode(`alongside-summary:v2:${kid}:${deviceId}`) });
+
 /** Seal `summary` ({v:2, display_name?, text, created}) for the key `recipientJwk`, sent by the phone
  * `deviceId`; `fixed` ({epk: private JWK, iv}) is for test vectors only. */
 export async function sealSummary(recipientJwk, deviceId, summary, fixed) {
@@ -31,13 +42,8 @@ export async function sealSummary(recipientJwk, deviceId, summary, fixed) {
     ? { privateKey: await subtle.importKey("jwk", fixed.epk, EC, false, ["deriveBits"]),
         publicKey: await subtle.importKey("jwk", pub(fixed.epk), EC, true, []) }
     : await subtle.generateKey(EC, true, ["deriveBits"]);
-  const shared = await subtle.deriveBits({ name: "ECDH", public: recipient }, ephemeral.privateKey, 256);
-  const hkdf = await subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
-  const key = await subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: utf8.encode(`alongside-summary-key:v2:${kid}`) },
-    hkdf, { name: "AES-GCM", length: 256 }, false, ["encrypt"]);
+  const key = await summaryKey(ephemeral.privateKey, recipient, kid, "encrypt");
   const iv = fixed ? unb64(fixed.iv) : crypto.getRandomValues(new Uint8Array(12));
-  const ct = await subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8.encode(`alongside-summary:v2:${kid}:${deviceId}`) },
-    key, utf8.encode(JSON.stringify(summary)));
+  const ct = await subtle.encrypt(summaryGcm(iv, kid, deviceId), key, utf8.encode(JSON.stringify(summary)));
   return { v: 2, kid, did: deviceId, epk: pub(await subtle.exportKey("jwk", ephemeral.publicKey)), iv: b64url(iv), ct: b64url(ct) };
 }

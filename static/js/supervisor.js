@@ -3,7 +3,7 @@
 // it, and add the key check to pairing codes. The server sees only the public key and the wrapped private key.
 // Supervisor pages only: not part of the worker's offline install.
 import { b64, createVault, newRecoveryCode, openEntry, openVault, rewrap, sealEntry, unb64 } from "./vault.js";
-import { keyCheck, thumbprint } from "./seal.js";
+import { keyCheck, summaryGcm, summaryKey, thumbprint } from "./seal.js";
 
 const S = crypto.subtle;
 const utf8 = new TextEncoder();
@@ -57,11 +57,8 @@ async function unstash(unlock, kid) {
 /** Open a v2 envelope filed under `deviceId` and check the summary inside; throws if it does not open or parse. */
 export async function openSummary(privateKey, envelope, deviceId) {
   const epk = await S.importKey("jwk", publicOf(envelope.epk), EC, false, []);
-  const shared = await S.importKey("raw", await S.deriveBits({ name: "ECDH", public: epk }, privateKey, 256), "HKDF", false, ["deriveKey"]);
-  const key = await S.deriveKey({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(32), info: utf8.encode(`alongside-summary-key:v2:${envelope.kid}`) },
-    shared, { name: "AES-GCM", length: 256 }, false, ["decrypt"]);
-  const plain = await S.decrypt({ name: "AES-GCM", iv: unb64(envelope.iv), additionalData: utf8.encode(`alongside-summary:v2:${envelope.kid}:${deviceId}`) },
-    key, unb64(envelope.ct));
+  const key = await summaryKey(privateKey, epk, envelope.kid, "decrypt");
+  const plain = await S.decrypt(summaryGcm(unb64(envelope.iv), envelope.kid, deviceId), key, unb64(envelope.ct));
   let summary;
   try { summary = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(plain)); } catch { summary = null; }
   const fits = summary && typeof summary === "object" && !Array.isArray(summary) && summary.v === 2
