@@ -60,7 +60,7 @@ async function showAccounts(answers) {
  * keeps their ids and times; their text stays in the journal). */
 async function showPicked() {
   const chosen = get("talk.summaries") || [];
-  const sent = (await outboxAll().catch(() => [])).filter((i) => i.status === "sent").map((i) => ({ id: i.id, sent: i.sentAt || i.created }));
+  const sent = (await outboxAll().catch(() => [])).filter((i) => i.status === "sent").map((i) => ({ id: i.id, sent: i.sentAt || i.createdAt || i.created }));
   const options = {
     accounts: accounts().map(({ id }) => ({ id, text: nth(id), on: (get("talk.accounts") || []).includes(id) })),
     summaries: [...sent, ...chosen.filter((c) => !sent.some((s) => s.id === c.id))].map((s) => ({ ...s, on: chosen.some((c) => c.id === s.id),

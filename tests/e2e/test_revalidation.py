@@ -52,8 +52,8 @@ ACCOUNT_2 = {"What was the learning, feedback or event?": "Naming the people who
 
 
 def sent_summary(page, text):
-    """A summary already sent to the paired supervisor, as Share leaves it: the outbox keeps only its id, times
-    and status (issue 10), the journal its text and the supervisor's name."""
+    """A summary already sent to the paired supervisor, as Share leaves it: the outbox keeps only its id, status
+    and times (static/js/outbox.js), the journal its text and the supervisor's name."""
     page.evaluate("""async ([text]) => {
         const main = document.querySelector("script[type=module][src*='/js/main.js']").src;
         const store = await import(main.replace("/js/main.js", "/js/store.js"));
@@ -61,7 +61,7 @@ def sent_summary(page, text):
         const id = crypto.randomUUID(), created = new Date().toISOString();
         await session.saveAnswer({ activity: "__share", field: "pairing", value: { supervisorName: "Morag", displayName: "SJ" } });
         await session.saveAnswer({ activity: "__share", field: id, value: { text, created } });
-        await store.outboxPut({ id, status: "sent", created, sentAt: created });
+        await store.outboxPut({ id, status: "sent", createdAt: created, sentAt: created });
     }""", [text])
 
 
@@ -227,7 +227,7 @@ def test_what_is_typed_is_kept_when_the_worker_leaves_the_page_at_once(live_serv
     account.get_by_label("What did you learn from it?").fill("typed just before leaving")
     page.get_by_label("How you learned").fill("Group discussion")
     go(page, "Journal")  # the navigator unmounts the page, which saves first
-    expect(page.get_by_role("heading", name="Your journal")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your journal", exact=True)).to_be_visible()
     go(page, "Revalidation: your CPD record and reflective accounts")
     expect(page.locator(".account").get_by_label("What did you learn from it?")).to_have_value("typed just before leaving")
     expect(page.get_by_label("How you learned")).to_have_value("Group discussion")
