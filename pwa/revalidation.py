@@ -5,8 +5,9 @@ Everything is kept in the encrypted journal under one pseudo-activity, ``__reval
 
 - ``kind``: ``"nmc"`` (the default) or ``"generic"`` (no Code themes, general wording);
 - ``cpd.<field>`` for the CPD record; ``accounts``: ``[{id, from: [activity ids]}]`` in the worker's order,
-  and ``account.<id>.<field>`` for each account; ``talk.<field>`` for the discussion, where ``accounts`` and
-  ``summaries`` hold account ids and outbox ids (a summary's text stays under ``__share``).
+  and ``account.<id>.<field>`` for each account; ``talk.<field>`` for the discussion, where ``accounts`` holds
+  account ids and ``summaries`` ``[{id, sent}]``: outbox ids with when each was sent, kept here because the
+  outbox may forget them (a summary's text stays under ``__share``).
 
 The wording is ours. The requirements come from the NMC's revalidation guidance (see ``SOURCE_NOTE``).
 """
