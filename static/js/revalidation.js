@@ -109,7 +109,7 @@ async function show() {
 
 function hide() {
   root.hidden = $("#reval-check").hidden = true;
-  all("#accounts > *, [data-picked] .choice").forEach((el) => el.remove());
+  all("#accounts > *, [data-picked] .choice, #people > *").forEach((el) => el.remove()); // nothing decrypted stays
 }
 
 /** Hours must be numbers, and those spent with others no more than all of them: [[input, message]]. */
