@@ -116,10 +116,12 @@ async function showState() {
   exists = open || (await session.hasJournal());
   lockButton.hidden = !open;
   for (const note of document.querySelectorAll("[data-locked-note]")) {
-    note.hidden = open;
+    if (!note.hasAttribute("data-page-shows")) note.hidden = open; // else the page's module decides when it shows
     if (note.closest("form")) continue;
+    const kind = exists ? "button" : "a";
+    if (note.querySelector(".unlock")?.localName === kind) continue; // kept: a control being tapped must not be swapped
     note.querySelector(".unlock")?.remove();
-    note.append(make(exists ? "button" : "a", exists
+    note.append(make(kind, exists
       ? { type: "button", className: "unlock", textContent: "Unlock" }
       : { href: "/journal", className: "unlock", textContent: "Set up your journal" }));
   }

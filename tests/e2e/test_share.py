@@ -406,3 +406,22 @@ def test_pairing_keeps_no_name_or_summary_in_clear_on_the_phone(server, keyed, p
     assert "Samira-Jones" not in stored and "Morag" not in stored and "5c1e" not in stored
     unlock_in_page(page)
     expect(page.get_by_text("Paired with Morag as Samira-Jones")).to_be_visible()
+
+
+def test_a_paired_phone_locked_offers_one_unlock_that_stays_put(server, keyed, page):
+    """lock.js and share.js both draw the locked page: however often lock.js redraws, a paired phone is
+    not told to "unlock to pair", and the Unlock being tapped is not swapped for another."""
+    page.goto(server.url + "/share")
+    create_journal(page)
+    pair(page, code_for(keyed))
+    page.reload()
+    unlock = page.locator("[data-compose-locked] button.unlock")
+    expect(unlock).to_be_visible()
+    page.evaluate("() => { window.__unlock = document.querySelector('[data-compose-locked] button.unlock'); }")
+    for _ in range(3):  # as nav.js does after a page swap
+        page.evaluate("dispatchEvent(new Event('alongside:navigated'))")
+    expect(page.locator("[data-pair-locked]")).to_be_hidden()
+    expect(page.locator("[data-locked-note] button.unlock:visible")).to_have_count(1)
+    assert page.evaluate("window.__unlock === document.querySelector('[data-compose-locked] button.unlock')")
+    unlock_in_page(page)
+    expect(page.get_by_text("Paired with Morag as SJ")).to_be_visible()
