@@ -281,6 +281,7 @@ def precache_bundle():
 # The modules the service worker uses, written into /sw.js: a worker's own imports are fetched only
 # after it arrives, one more round trip (about a second on a phone) before installing can begin.
 SW_MODULES = ("js/store.js", "js/outbox.js")
+SW_TEXTS = ("js/outbox.js",)  # of those, the ones no page loads before the service worker installs
 NAMED_IMPORT = re.compile(r'^import \{([^}]*)\} from "\./([\w/-]+\.js)";$', re.M)
 EXPORTED = re.compile(r"^export (?:async function|function|const|let|class) ([A-Za-z_$][\w$]*)", re.M)
 
@@ -316,7 +317,11 @@ def service_worker():
     """The service worker, with the version, precache list and the modules it uses written in."""
     pwa: PWA = current_app.extensions["pwa"]
     source = paths.service_worker_source().read_text(encoding="utf-8")
+    # The same modules as text too, for the precache: brotli sends the second copy almost free, where the
+    # install bundle would send outbox.js again in full (store.js the page has loaded already).
+    sources = {pwa.asset_url(rel): pwa.assets[rel].body.decode("utf-8") for rel in SW_TEXTS}
     body = (source.replace("__VERSION__", pwa.version()).replace("/* __MODULES__ */", inline_modules(pwa.assets))
+            .replace("__SOURCES__", json.dumps(sources, ensure_ascii=False, separators=(",", ":")))
             .replace("__PRECACHE__", json.dumps(pwa.precache(), separators=(",", ":"))))
     response = current_app.response_class(body, mimetype="application/javascript")
     response.headers["Cache-Control"] = "no-cache"

@@ -6,6 +6,7 @@ const { sendOutbox } = __outbox;
 
 const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;
+const SOURCES = __SOURCES__; // the text of outbox.js, whose code is written in above: cached without a fetch
 const PREFIX = "alongside-";
 const CACHE = `${PREFIX}precache-${VERSION}`;
 const PRECACHED = new Set(PRECACHE.map((entry) => new URL(entry.url, self.location).href));
@@ -23,12 +24,15 @@ async function shaOf(body) {
   return btoa(String.fromCharCode(...part)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** Cache every page and asset: what the browser already holds (if it is this version's) first, the rest in one request. */
+/** Cache every page and asset: what the browser already holds or this script carries (if it is this version's)
+ * first, the rest in one request. */
 async function precache() {
   const cache = await caches.open(CACHE);
   const missing = [];
   await Promise.all(PRECACHE.map(async ({ url, sha }, i) => {
-    const held = await fetch(new Request(url, { cache: "only-if-cached", mode: "same-origin" })).catch(() => null);
+    const held = url in SOURCES
+      ? new Response(SOURCES[url], { headers: { "Content-Type": "application/javascript", "X-Content-Type-Options": "nosniff" } })
+      : await fetch(new Request(url, { cache: "only-if-cached", mode: "same-origin" })).catch(() => null);
     if (held?.ok && (await shaOf(await held.clone().arrayBuffer())) === sha) await cache.put(url, held);
     else missing.push(i);
   }));

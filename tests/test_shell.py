@@ -8,7 +8,7 @@ import re
 import brotli
 import pytest
 
-from pwa.shell import MANIFEST_ONLY, SUPERVISOR_ONLY
+from pwa.shell import MANIFEST_ONLY, SUPERVISOR_ONLY, sha_of
 
 
 def precache_of(client):
@@ -256,3 +256,15 @@ def test_the_revalidation_page_and_its_module_are_in_the_offline_install(app, cl
     urls = {entry["url"] for entry in precache}
     pwa = app.extensions["pwa"]
     assert {"/revalidation", pwa.asset_url("js/revalidation.js")} <= urls
+
+
+def test_the_service_worker_carries_outbox_js_as_text_too_so_the_bundle_need_not(app, client):
+    body = client.get("/sw.js").get_data(as_text=True)
+    sources = json.loads(re.search(r"^const SOURCES = (\{.*\}); //", body, re.M).group(1))
+    pwa = app.extensions["pwa"]
+    with app.test_request_context():
+        url = pwa.asset_url("js/outbox.js")
+        entry = next(e for e in pwa.precache() if e["url"] == url)
+    assert list(sources) == [url]
+    assert sources[url].encode("utf-8") == pwa.assets["js/outbox.js"].body  # byte for byte: its hash checks out
+    assert sha_of(sources[url].encode("utf-8")) == entry["sha"]
