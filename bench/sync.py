@@ -164,10 +164,14 @@ class Server:
     def connect(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """Stop the server; return what it wrote to standard error."""
         self.process.terminate()
         self.process.wait(timeout=30)
+        self.log.seek(0)
+        written = self.log.read().decode(errors="replace")
         self.log.close()
+        return written
 
 
 def put(connection, token: str, summary_id: str, body: bytes) -> tuple[int, float]:
@@ -223,11 +227,12 @@ def throughput(server_url: str | None, plan: list[list[tuple[str, int]]], superv
                 t.join()
             elapsed = time.perf_counter() - began
         finally:
-            server.stop()
+            log = server.stop()
         held = instance.held(phones)
     finally:
         instance.remove()
-    return {"puts": len(latencies), "failed": len(failures), "seconds": elapsed, "per_second": len(latencies) / elapsed,
+    return {"puts": len(latencies), "failed": len(failures), "statuses": sorted(set(failures)),
+            "log": log if failures else "", "seconds": elapsed, "per_second": len(latencies) / elapsed,
             "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
             "max_ms": max(latencies) * 1000, "held_after": held}
 
@@ -305,6 +310,8 @@ def run(args, server_url: str) -> None:
         print(f"   {label}: {t['per_second']:>4.0f} PUT/s   p50 {t['p50_ms']:6.1f} ms   p99 {t['p99_ms']:6.1f} ms   "
               f"max {t['max_ms']:6.1f} ms   ({t['seconds']:.1f} s; {t['failed']} not 201, {t['held_after']:,} stored)",
               flush=True)
+        if t["failed"]:
+            print(f"      statuses {t['statuses']}; the server's log ends: {t['log'][-1500:]!r}", flush=True)
 
     ratios = {}
     if not args.skip_single:
