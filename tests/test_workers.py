@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pwa import workers
-from tests.conftest import MINI_PACK, PairedDevice
+from tests.conftest import MINI_PACK, PairedDevice, supervisor_key
 from tests.e2e.live import ROOT, free_port
 
 PHONES, EACH = 8, 30
@@ -92,10 +92,8 @@ def settings(request, tmp_path, backend):
 def pair_phones(store, port: int, count: int) -> list[PairedDevice]:
     """Pair ``count`` phones over HTTP, with codes from two supervisors."""
     people = [store.create_supervisor(f"supervisor{n}@example.org", f"Supervisor {n}") for n in range(2)]
-    if hasattr(store, "set_supervisor_key"):  # envelope v2 (issue 10): phones pair with a supervisor's own key
-        from tests.conftest import supervisor_key
-        for person in people:
-            store.set_supervisor_key(person["id"], supervisor_key()[1])
+    for person in people:  # phones pair with, and seal to, a supervisor's own key (envelope v2)
+        store.set_supervisor_key(person["id"], supervisor_key()[1])
     phones = []
     for n in range(count):
         code, _ = store.create_pairing_code(people[n % 2]["id"], 24)
