@@ -311,7 +311,9 @@ def run(args, server_url: str) -> None:
               f"max {t['max_ms']:6.1f} ms   ({t['seconds']:.1f} s; {t['failed']} not 201, {t['held_after']:,} stored)",
               flush=True)
         if t["failed"]:
-            print(f"      statuses {t['statuses']}; the server's log ends: {t['log'][-1500:]!r}", flush=True)
+            # What the server said about it: its tracebacks, not waitress's queue-depth lines.
+            said = "\n".join(line for line in t["log"].splitlines() if not line.startswith("Task queue depth"))
+            print(f"      statuses {t['statuses']}; the server's log says:\n{said[-3000:]}", flush=True)
 
     ratios = {}
     if not args.skip_single:
