@@ -12,8 +12,8 @@ from .live import DUMP_STORAGE
 from .test_journal_forms import draw_stroke, unlock, wait_saved
 
 
-def test_every_field_type_survives_reload_and_never_leaves_encrypted(make_server, context, page):
-    mark = "qz" + secrets.token_hex(5)  # in every typed answer; must never appear outside the page
+def watch(context, page) -> list[str]:
+    """Every request (method, URL, headers, body as text and base64) and console line, as they happen."""
     seen = []
 
     def record(request):
@@ -23,6 +23,12 @@ def test_every_field_type_survives_reload_and_never_leaves_encrypted(make_server
 
     context.on("request", record)
     page.on("console", lambda message: seen.append("console " + message.text))
+    return seen
+
+
+def test_every_field_type_survives_reload_and_never_leaves_encrypted(make_server, context, page):
+    mark = "qz" + secrets.token_hex(5)  # in every typed answer; must never appear outside the page
+    seen = watch(context, page)
     server = make_server()
     typed = {
         "#f-1-1-name": f"name {mark}",
@@ -118,15 +124,7 @@ def test_every_revalidation_field_stays_encrypted_and_on_the_phone(make_server, 
     """The marker typed into every field of the CPD record, two reflective accounts and the discussion record
     (printed too) is nowhere at rest, in a request, a URL or the console."""
     mark = "qz" + secrets.token_hex(5)
-    seen = []
-
-    def record(request):
-        body = request.post_data_buffer or b""
-        seen.append(f"{request.method} {request.url} {json.dumps(request.headers)} "
-                    f"{body.decode('latin-1')} {base64.b64encode(body).decode()}")
-
-    context.on("request", record)
-    page.on("console", lambda message: seen.append("console " + message.text))
+    seen = watch(context, page)
     server = make_server()
     page.goto(server.url + "/section/first")
     create_journal(page)

@@ -20,6 +20,7 @@ from tests.conftest import supervisor_key
 
 from .conftest import EMAIL, create_journal, journal, unlock_in_page, wait_offline_ready
 from .live import DUMP_STORAGE
+from .test_supervisor_key import make_code as make_pairing_code  # the code the supervisor's browser shows
 
 PRIVATE = "PRIVATE-ANSWER-7f3a"  # typed into the journal; must never leave the phone
 NOTE = "I want to talk about how Louise's calls leave me drained"
@@ -44,16 +45,6 @@ def keyed(server):
     private, record = supervisor_key()
     assert store.set_supervisor_key(person["id"], record)
     return SimpleNamespace(store=store, id=person["id"], private=private, jwk=record["jwk"])
-
-
-def make_pairing_code(supervisor) -> str:
-    """The 16-character code the supervisor's browser shows (and they read out)."""
-    supervisor.get_by_role("button", name="Make a pairing code").click()
-    code = supervisor.locator(".pairing-code")
-    expect(code).to_have_text(re.compile(r"^([2-9A-HJKMNP-Z]{4}-){3}[2-9A-HJKMNP-Z]{4}$"))
-    text = code.inner_text()
-    supervisor.get_by_role("link", name="Back to your summaries").click()
-    return text
 
 
 def code_for(keyed, jwk=None) -> str:
