@@ -258,13 +258,11 @@ def setup(token: str):
 @login_required
 def give_key():
     """Keep the key a supervisor's browser made at their first sign-in after the upgrade (JSON, from supervisor.js)."""
-    if request.content_length is not None and request.content_length > KEY_MAX_BYTES:
-        raise AppError(413, "too_large", "That key is larger than a key can be. Reload the page and try again.")
+    body = sync.read_json(KEY_MAX_BYTES)
     try:
-        body = json.loads(request.get_data(cache=False, as_text=True)[:KEY_MAX_BYTES + 1])
-        key = parse_supervisor_key(body.get("key") if isinstance(body, dict) else None)
-    except (ValueError, RecursionError) as exc:
-        raise AppError(400, "bad_key", getattr(exc, "message", "Send the key as JSON.")) from None
+        key = parse_supervisor_key(body.get("key"))
+    except SealError as exc:
+        raise AppError(400, exc.reason, exc.message) from None
     # The key is wrapped under the password typed here: it must be the one that signs in, or it would not unlock.
     if get_store().check_login(g.supervisor["email"], str(body.get("password", ""))) is None:
         raise AppError(403, "wrong_password", "That is not your password. Type the password you sign in with.")

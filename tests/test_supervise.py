@@ -655,3 +655,20 @@ def test_a_code_cannot_be_made_before_the_supervisor_has_a_key(app, client, auth
     response = auth.post("/supervise/codes")
     assert response.status_code == 302
     assert "Make your key first" in page_of(client.get("/supervise/"))
+
+
+@pytest.mark.parametrize("body, content_type, status, words", [
+    ('{"key": {"v": 1}, "password": "a long enough password"}', "application/json", 400, "not one this server can keep"),
+    ("[1, 2]", "application/json", 400, "must be a JSON object"),
+    ("not json", "application/json", 400, "not valid JSON"),
+    ('{"key": {}}', "text/plain", 415, "Content-Type: application/json"),
+    ('{"key": "' + "x" * 9000 + '"}', "application/json", 413, "larger than"),
+])
+def test_a_key_that_is_not_one_is_refused_with_a_message(app, client, auth, body, content_type, status, words):
+    old_instance(app, auth, [])
+    auth.login()
+    response = client.post("/supervise/key", data=body, content_type=content_type,
+                           headers={"X-CSRFToken": auth.form_token("/supervise/"), "Accept": "application/json"})
+    assert response.status_code == status and words in response.get_json()["message"]
+    with app.app_context():
+        assert get_store().supervisor_by_email("ann@example.org")["key"] is None
