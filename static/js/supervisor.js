@@ -144,6 +144,16 @@ async function giveKey(record, password, csrf) {
   if (!response.ok) throw new Error((await response.json().catch(() => ({}))).message || `The server said ${response.status}.`);
 }
 
+/** An account from before envelope v2: make its key under `password`, give it to the server (which re-seals
+ * older summaries to it), keep it for this tab, and show the recovery code once in place of `replaced`. */
+async function firstKey(password, unlock, csrf, replaced) {
+  const made = await makeKey(password);
+  await giveKey(made.record, password, csrf);
+  await stash(made.priv, unlock, made.record.kid);
+  replaced.hidden = true;
+  await showRecovery(made.code);
+}
+
 /** Sign in: the password also opens the key, so it is typed once. */
 function signIn(form) {
   const error = $("#login-error");
@@ -159,11 +169,7 @@ function signIn(form) {
         await unwrap(answer.key, password).then(({ priv }) => stash(priv, answer.unlock, answer.key.kid))
           .catch(() => {}); // wrapped under an older password: the next page asks for it or the recovery code
       } else {
-        const made = await makeKey(password);
-        await giveKey(made.record, password, answer.csrf);
-        await stash(made.priv, answer.unlock, made.record.kid);
-        form.hidden = true;
-        await showRecovery(made.code);
+        await firstKey(password, answer.unlock, answer.csrf, form);
       }
       location.assign(answer.next);
     } catch (failure) {
@@ -232,11 +238,7 @@ async function unlockHere() {
         await stash(priv, unlock, record.kid);
         await ready(priv);
       } else {
-        const made = await makeKey(secret);
-        await giveKey(made.record, secret, csrf);
-        await stash(made.priv, unlock, made.record.kid);
-        panel.hidden = true;
-        await showRecovery(made.code);
+        await firstKey(secret, unlock, csrf, panel);
         location.reload(); // the server re-sealed older summaries to the new key
       }
     } catch (failure) {
@@ -254,6 +256,4 @@ const setup = $("form[action*='/supervise/setup/']");
 if (login) signIn(login);
 else if (setup) setUp(setup);
 else if (holder()?.unlock !== undefined) unlockHere();
-if ($("form[action$='/supervise/logout']")) {
-  $("form[action$='/supervise/logout']").addEventListener("submit", () => sessionStorage.removeItem(STASH));
-}
+$("form[action$='/supervise/logout']")?.addEventListener("submit", () => sessionStorage.removeItem(STASH));
