@@ -100,11 +100,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from filelock import FileLock
 from flask import current_app
 
+from .store import CODE_ALPHABET  # the pairing codes' letters: the key check is written in them too
+
 VERSION = 2  # what phones seal now; v1 is opened only to re-seal it (Keyring.reseal)
 VERSIONS = (1, 2)
 SALT = bytes(32)
-INFO_PREFIX = "alongside-summary-key:v1:"  # v1's; info_for and aad_for give each version's
-AAD_PREFIX = "alongside-summary:v1:"
 IV_BYTES = 12
 TAG_BYTES = 16
 TEXT_MAX_CHARS = 8000
@@ -112,7 +112,6 @@ DISPLAY_NAME_MAX_CHARS = 40
 ENVELOPE_MEMBERS = {1: {"v", "kid", "epk", "iv", "ct"}, 2: {"v", "kid", "did", "epk", "iv", "ct"}}
 SUMMARY_MEMBERS = {"v", "display_name", "text", "created"}
 KEY_FOLDER = "summary-keys"
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # the pairing codes' (store.py)
 KEY_CHECK_LENGTH = 8
 SUPERVISOR_KEY_ITERATIONS = 600_000  # PBKDF2-SHA256 rounds, as the journal's
 

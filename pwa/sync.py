@@ -28,7 +28,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .errors import AppError
 from .limits import limiter
-from .seal import SealError, display_name_problem, parse_envelope
+from .seal import VERSION, SealError, display_name_problem, parse_envelope
 from .store import StoreError, get_store, normalise_code
 
 bp = Blueprint("sync", __name__, url_prefix="/api")
@@ -184,7 +184,7 @@ def put_summary(summary_id: str):
     summary_id = check_summary_id(summary_id)
     body = read_json(SUMMARY_MAX_BYTES)
     try:
-        envelope = parse_envelope(body, versions=(2,))
+        envelope = parse_envelope(body, versions=(VERSION,))
     except SealError as exc:
         raise AppError(422, exc.reason, exc.message) from None
     if envelope["did"] != device["id"]:
