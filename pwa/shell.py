@@ -149,6 +149,7 @@ class PWA:
         self._precache: list[dict] | None = None
         self._bodies: list[tuple[bytes, dict]] = []
         self._version: str | None = None
+        self._service_worker: str | None = None
         if app is not None:
             self.init_app(app)
 
@@ -225,6 +226,19 @@ class PWA:
             head = {"i": i, "headers": headers, "n": len(data), **({"b64": True} if binary else {})}
             out += [json.dumps(head, separators=(",", ":")).encode(), b"\n", data]
         return b"".join(out)
+
+    def service_worker(self) -> str:
+        """The text of /sw.js, written once per process (it changes only with the version)."""
+        if self._service_worker is None:
+            source = paths.service_worker_source().read_text(encoding="utf-8")
+            # The same modules as text too, for the precache: brotli sends the second copy almost free, where
+            # the install bundle would send outbox.js again in full (store.js the page has loaded already).
+            sources = {self.asset_url(rel): self.assets[rel].body.decode("utf-8") for rel in SW_TEXTS}
+            self._service_worker = (
+                source.replace("__VERSION__", self.version()).replace("/* __MODULES__ */", inline_modules(self.assets))
+                .replace("__SOURCES__", json.dumps(sources, ensure_ascii=False, separators=(",", ":")))
+                .replace("__PRECACHE__", json.dumps(self.precache(), separators=(",", ":"))))
+        return self._service_worker
 
     def version(self) -> str:
         """Hash of everything the service worker installs, so any change is a new version."""
@@ -316,14 +330,7 @@ def inline_modules(assets: dict, rels=SW_MODULES) -> str:
 def service_worker():
     """The service worker, with the version, precache list and the modules it uses written in."""
     pwa: PWA = current_app.extensions["pwa"]
-    source = paths.service_worker_source().read_text(encoding="utf-8")
-    # The same modules as text too, for the precache: brotli sends the second copy almost free, where the
-    # install bundle would send outbox.js again in full (store.js the page has loaded already).
-    sources = {pwa.asset_url(rel): pwa.assets[rel].body.decode("utf-8") for rel in SW_TEXTS}
-    body = (source.replace("__VERSION__", pwa.version()).replace("/* __MODULES__ */", inline_modules(pwa.assets))
-            .replace("__SOURCES__", json.dumps(sources, ensure_ascii=False, separators=(",", ":")))
-            .replace("__PRECACHE__", json.dumps(pwa.precache(), separators=(",", ":"))))
-    response = current_app.response_class(body, mimetype="application/javascript")
+    response = current_app.response_class(pwa.service_worker(), mimetype="application/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
