@@ -15,11 +15,16 @@ SCREENS = ["/", "/section/introduction", "/section/use-of-self", "/section/use-o
            "/share", "/print", "/revalidation"]
 
 
+def phone(browser, scheme):
+    """A phone's browser (390 x 844, touch) in light or dark mode, with no service worker to wait for."""
+    return browser.new_context(service_workers="block", viewport={"width": 390, "height": 844}, color_scheme=scheme,
+                               has_touch=True, is_mobile=True)
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violations_on_any_worker_screen(live_server, browser, scheme):
     axe = Axe()
-    context = browser.new_context(service_workers="block", viewport={"width": 390, "height": 844}, color_scheme=scheme,
-                                  has_touch=True, is_mobile=True)
+    context = phone(browser, scheme)
     page = context.new_page()
     problems = []
 
@@ -48,8 +53,7 @@ def test_axe_finds_no_violations_on_any_worker_screen(live_server, browser, sche
 def test_axe_finds_no_violations_in_any_state_of_the_revalidation_page(live_server, browser, scheme):
     """Accounts drawn from answers, the discussion's lists, the check before printing, the generic record."""
     axe = Axe()
-    context = browser.new_context(service_workers="block", viewport={"width": 390, "height": 844}, color_scheme=scheme,
-                                  has_touch=True, is_mobile=True)
+    context = phone(browser, scheme)
     page = context.new_page()
     page.goto(live_server.url + "/section/introduction")
     create_journal(page)
@@ -77,8 +81,7 @@ def test_axe_finds_no_violations_in_any_state_of_the_revalidation_page(live_serv
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_bar_is_one_row_and_nothing_moves_on_lock_and_unlock(live_server, browser, scheme):
-    context = browser.new_context(service_workers="block", viewport={"width": 390, "height": 844}, color_scheme=scheme,
-                                  has_touch=True, is_mobile=True)
+    context = phone(browser, scheme)
     page = context.new_page()
     page.goto(live_server.url + "/section/introduction")
     measure = """() => ({bar: document.querySelector('header.bar').getBoundingClientRect().height,
