@@ -194,7 +194,12 @@ class PWA:
         return urls
 
     def precache(self) -> list[dict]:
-        """Return [{url, sha}] for every page and asset, computed once per process."""
+        """Return [{url, sha}] for every page and [{url}] for every asset, computed once per process.
+
+        A page's URL stays while its body changes, so the service worker checks what it caches against
+        ``sha``. An asset's URL holds the hash of the tree it belongs to, so a copy under it is that
+        version's: 11 random characters less for each of some forty assets (~400 bytes of the install).
+        """
         if self._precache is None:
             entries, bodies = [], []
             client = current_app.test_client()
@@ -208,7 +213,7 @@ class PWA:
             for rel, asset in sorted(self.assets.items()):
                 if rel in MANIFEST_ONLY or rel in SUPERVISOR_ONLY:
                     continue
-                entries.append({"url": self.asset_url(rel), "sha": asset.sha})
+                entries.append({"url": self.asset_url(rel)})  # its URL names the tree it came from: no hash
                 bodies.append((asset.body, {"Content-Type": asset.mimetype, "X-Content-Type-Options": "nosniff"}))
             self._precache, self._bodies = entries, bodies
         return self._precache
@@ -230,12 +235,12 @@ class PWA:
     def service_worker(self) -> str:
         """The text of /sw.js, written once per process (it changes only with the version)."""
         if self._service_worker is None:
-            source = paths.service_worker_source().read_text(encoding="utf-8")
+            source = squeeze_js(paths.service_worker_source().read_text(encoding="utf-8"))  # as the assets are
             # The same modules as text too, for the precache: brotli sends the second copy almost free, where
             # the install bundle would send outbox.js again in full (store.js the page has loaded already).
             sources = {self.asset_url(rel): self.assets[rel].body.decode("utf-8") for rel in SW_TEXTS}
             self._service_worker = (
-                source.replace("__VERSION__", self.version()).replace("/* __MODULES__ */", inline_modules(self.assets))
+                source.replace("__VERSION__", self.version()).replace("__MODULES__\n", inline_modules(self.assets) + "\n")
                 .replace("__SOURCES__", json.dumps(sources, ensure_ascii=False, separators=(",", ":")))
                 .replace("__PRECACHE__", json.dumps(self.precache(), separators=(",", ":"))))
         return self._service_worker
@@ -295,7 +300,7 @@ def precache_bundle():
 # The modules the service worker uses, written into /sw.js: a worker's own imports are fetched only
 # after it arrives, one more round trip (about a second on a phone) before installing can begin.
 SW_MODULES = ("js/store.js", "js/outbox.js")
-SW_TEXTS = ("js/outbox.js",)  # of those, the ones no page loads before the service worker installs
+SW_TEXTS = SW_MODULES  # their text too, for the pages: no page loads them before the service worker installs
 NAMED_IMPORT = re.compile(r'^import \{([^}]*)\} from "\./([\w/-]+\.js)";$', re.M)
 EXPORTED = re.compile(r"^export (?:async function|function|const|let|class) ([A-Za-z_$][\w$]*)", re.M)
 

@@ -1,12 +1,12 @@
 /* Alongside service worker. VERSION, PRECACHE and the modules it uses (static/js/store.js and
    outbox.js, as block scopes) are written in by the server (pwa/shell.py), so installing waits on no
    second round trip. It never holds the journal key: the outbox is sealed. */
-/* __MODULES__ */
+__MODULES__
 const { sendOutbox } = __outbox;
 
 const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;
-const SOURCES = __SOURCES__; // the text of outbox.js, whose code is written in above: cached without a fetch
+const SOURCES = __SOURCES__; // the text of store.js and outbox.js, whose code is written in above: cached without a fetch
 const PREFIX = "alongside-";
 const CACHE = `${PREFIX}precache-${VERSION}`;
 const PRECACHED = new Set(PRECACHE.map((entry) => new URL(entry.url, self.location).href));
@@ -24,8 +24,8 @@ async function shaOf(body) {
   return btoa(String.fromCharCode(...part)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** Cache every page and asset: what the browser already holds or this script carries (if it is this version's)
- * first, the rest in one request. */
+/** Cache every page and asset: what the browser already holds or this script carries (if it is this version's:
+ * a page's body matches its sha, an asset's URL names its version) first, the rest in one request. */
 async function precache() {
   const cache = await caches.open(CACHE);
   const missing = [];
@@ -33,14 +33,14 @@ async function precache() {
     const held = url in SOURCES
       ? new Response(SOURCES[url], { headers: { "Content-Type": "application/javascript", "X-Content-Type-Options": "nosniff" } })
       : await fetch(new Request(url, { cache: "only-if-cached", mode: "same-origin" })).catch(() => null);
-    if (held?.ok && (await shaOf(await held.clone().arrayBuffer())) === sha) await cache.put(url, held);
+    if (held?.ok && (!sha || (await shaOf(await held.clone().arrayBuffer())) === sha)) await cache.put(url, held);
     else missing.push(i);
   }));
   if (!missing.length) return;
   const response = await fetch(`/precache?v=${VERSION}&only=${missing.join(",")}`, { cache: "no-store" });
   if (!response.ok) throw new Error(`precache: ${response.status}`);
   await Promise.all(unbundle(new Uint8Array(await response.arrayBuffer())).map(async ({ i, headers, body }) => {
-    if ((await shaOf(body)) !== PRECACHE[i].sha) throw new Error(`precache: ${PRECACHE[i].url} does not match its hash`);
+    if (PRECACHE[i].sha && (await shaOf(body)) !== PRECACHE[i].sha) throw new Error(`precache: ${PRECACHE[i].url} does not match its hash`);
     await cache.put(PRECACHE[i].url, new Response(body, { headers }));
   }));
 }

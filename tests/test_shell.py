@@ -8,7 +8,7 @@ import re
 import brotli
 import pytest
 
-from pwa.shell import MANIFEST_ONLY, SUPERVISOR_ONLY, sha_of
+from pwa.shell import MANIFEST_ONLY, SUPERVISOR_ONLY
 
 
 def precache_of(client):
@@ -55,12 +55,19 @@ def test_service_worker_precaches_every_section_page_and_asset(app, client):
     assert re.search(r'const VERSION = "[0-9a-f]{12}";', body)
 
 
-def test_every_precache_entry_carries_the_hash_of_what_is_served(client):
+def test_every_precached_page_carries_the_hash_of_what_is_served_and_every_asset_its_version(app, client):
     _, precache = precache_of(client)
-    for entry in precache:
+    pages = [entry for entry in precache if not entry["url"].startswith("/s/")]
+    assert len(pages) > 5
+    for entry in pages:
         served = client.get(entry["url"], headers={"Accept-Encoding": "identity"}).data
         digest = base64.urlsafe_b64encode(hashlib.sha256(served).digest()[:8]).rstrip(b"=").decode()
         assert entry["sha"] == digest, entry["url"]
+    # An asset's URL names the tree it belongs to, so it needs no hash of its own; change one file and
+    # every asset URL changes, so the service worker cannot keep an old copy under a new name.
+    tree = app.extensions["pwa"].tree
+    assets = [entry for entry in precache if entry["url"].startswith("/s/")]
+    assert assets and all(entry == {"url": entry["url"]} and entry["url"].startswith(f"/s/{tree}/") for entry in assets)
 
 
 def test_service_worker_is_never_cached_and_served_at_root_scope(client):
@@ -198,9 +205,10 @@ def test_precache_bundle_carries_each_body_with_its_hash_and_headers(client):
     version = re.search(r'VERSION = "(\w+)"', body).group(1)
     bundle = unbundle(client.get(f"/precache?v={version}&only=0,{len(precache) - 1}").data)
     assert [item["i"] for item in bundle] == [0, len(precache) - 1]
-    for item in bundle:
-        digest = base64.urlsafe_b64encode(hashlib.sha256(item["body"]).digest()[:8]).rstrip(b"=").decode()
-        assert digest == precache[item["i"]]["sha"]
+    page, asset = bundle
+    digest = base64.urlsafe_b64encode(hashlib.sha256(page["body"]).digest()[:8]).rstrip(b"=").decode()
+    assert digest == precache[0]["sha"]
+    assert asset["body"] == client.get(precache[-1]["url"], headers={"Accept-Encoding": "identity"}).data
     page_headers = bundle[0]["headers"]
     assert "default-src 'self'" in page_headers["Content-Security-Policy"]
     assert page_headers["Content-Type"].startswith("text/html")
@@ -258,13 +266,13 @@ def test_the_revalidation_page_and_its_module_are_in_the_offline_install(app, cl
     assert {"/revalidation", pwa.asset_url("js/revalidation.js")} <= urls
 
 
-def test_the_service_worker_carries_outbox_js_as_text_too_so_the_bundle_need_not(app, client):
+def test_the_service_worker_carries_store_and_outbox_js_as_text_too_so_the_bundle_need_not(app, client):
     body = client.get("/sw.js").get_data(as_text=True)
-    sources = json.loads(re.search(r"^const SOURCES = (\{.*\}); //", body, re.M).group(1))
+    sources = json.loads(re.search(r"^const SOURCES = (\{.*\});$", body, re.M).group(1))
     pwa = app.extensions["pwa"]
     with app.test_request_context():
-        url = pwa.asset_url("js/outbox.js")
-        entry = next(e for e in pwa.precache() if e["url"] == url)
-    assert list(sources) == [url]
-    assert sources[url].encode("utf-8") == pwa.assets["js/outbox.js"].body  # byte for byte: its hash checks out
-    assert sha_of(sources[url].encode("utf-8")) == entry["sha"]
+        urls = [pwa.asset_url(rel) for rel in ("js/store.js", "js/outbox.js")]
+        precached = {e["url"] for e in pwa.precache()}
+    assert list(sources) == urls and set(urls) <= precached
+    for rel, url in zip(("js/store.js", "js/outbox.js"), urls, strict=True):
+        assert sources[url].encode("utf-8") == pwa.assets[rel].body  # byte for byte what /s/ serves

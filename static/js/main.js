@@ -4,7 +4,7 @@ import "./lock.js"; // Lock now, idle lock, privacy curtain, unlock dialog
 import { start } from "./nav.js"; // while unlocked, the worker's pages are one document
 
 // Each page's module: nav.js mounts it on show and unmounts it on leave.
-start({
+const started = start({
   home: "./progress.js", // progress and "Continue" on the contents page
   section: "./journal.js", // the activity forms
   journal: "./journal-page.js", // set up, unlock, passphrase, backups
@@ -12,6 +12,11 @@ start({
   share: "./share.js", // pairing, summaries, outbox
   print: "./print.js", // the answers, to print
   revalidation: "./revalidation.js", // CPD record, reflective accounts, discussion
+});
+// The page's controls work from here: CSS shows the ones only a script can run ([data-needs-app]).
+started?.then(() => {
+  document.documentElement.dataset.app = "started";
+  dispatchEvent(new Event("alongside:started"));
 });
 
 // Send waiting summaries from any page; outbox.js loads only on a paired phone.

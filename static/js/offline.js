@@ -55,7 +55,10 @@ function whenInstalled(worker) {
 
 /** Register /sw.js and keep the worker told about its offline copy. */
 export async function watchServiceWorker(toast) {
-  if (!("serviceWorker" in navigator) || !toast) return null;
+  if (!("serviceWorker" in navigator) || !toast) {
+    startApp();
+    return null;
+  }
   const firstInstall = !navigator.serviceWorker.controller;
   let registration;
   try {
@@ -64,9 +67,16 @@ export async function watchServiceWorker(toast) {
     registration = null;
   }
   if (!registration) {
+    startApp();
     showStatus(toast, "This browser could not store the module for offline use. Reading still works online.");
     return null;
   }
+  // The first visit: the worker takes the page once installed (clients.claim). A worker that is already
+  // active without controlling the page (a hard reload) will not, and one that fails to install never does.
+  if (!firstInstall || registration.active) startApp();
+  else registration.installing?.addEventListener("statechange", (event) => {
+    if (event.target.state === "redundant") startApp();
+  });
   if (firstInstall) {
     navigator.serviceWorker.ready.then(() => {
       showStatus(toast, "Ready to work offline");
@@ -84,6 +94,29 @@ export async function watchServiceWorker(toast) {
   return registration;
 }
 
-// Register at once: by the time the worker has fetched its own imports and starts installing, the
-// page's files are in the HTTP cache, and the install reuses them (bench/first_load.py -v shows it).
+const START_ANYWAY_MS = 10 * 1000;
+let started = false;
+
+/** Start the app (main.js and the page's modules), once. */
+export function startApp() {
+  if (started) return;
+  started = true;
+  const names = document.querySelector("script[data-modules]")?.dataset.modules.split(" ") ?? [];
+  for (const name of names) { // fetched together, not one import level at a time
+    const link = document.createElement("link");
+    link.rel = "modulepreload";
+    link.href = new URL(`./${name}.js`, import.meta.url).href;
+    document.head.append(link);
+  }
+  import("./main.js");
+}
+
+// On the first visit the app's scripts wait for the service worker's install, which brings them with the
+// pages (one compressed response instead of a dozen): the page is readable meanwhile and nothing is set
+// up yet to unlock. Once installed, every page starts them at once, from the worker's copy.
+if (!("serviceWorker" in navigator) || !window.isSecureContext || navigator.serviceWorker.controller) startApp();
+else {
+  navigator.serviceWorker.addEventListener("controllerchange", startApp, { once: true });
+  setTimeout(startApp, START_ANYWAY_MS); // a slow line: start from the network rather than wait on
+}
 watchServiceWorker(document.getElementById("sw-status"));

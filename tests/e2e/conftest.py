@@ -80,6 +80,15 @@ def page(context):
     return context.new_page()
 
 
+@pytest.fixture
+def page_without_worker(browser):
+    """A phone-sized page with no service worker, for tests that route what the page sends: page.route
+    does not see requests a service worker makes (Background Sync sends the outbox from there)."""
+    context = browser.new_context(service_workers="block", viewport={"width": 390, "height": 844})
+    yield context.new_page()
+    context.close()
+
+
 def wait_until(page, expression: str, timeout: float = 10_000, arg=None) -> None:
     """Wait until a JavaScript expression is true in the page, polling it from here.
 
@@ -108,12 +117,19 @@ TEST_ITERATIONS = 20_000
 
 def journal(page, name, *args):
     """Call an export of static/js/session.js in the page: journal(page, "saveAnswer", {...})."""
+    wait_app_started(page)
     return page.evaluate(
         """async ([name, args]) => {
-            const main = document.querySelector("script[type=module][src*='/js/main.js']").src;
-            const session = await import(main.replace("/js/main.js", "/js/session.js"));
+            const main = document.querySelector("script[type=module][src*='/js/offline.js']").src;
+            const session = await import(main.replace("/js/offline.js", "/js/session.js"));
             return session[name](...args);
         }""", [name, list(args)])
+
+
+def wait_app_started(page):
+    """Wait until main.js has started the page (on a first visit, once the service worker has installed)."""
+    page.evaluate("""() => document.documentElement.dataset.app
+        || new Promise((started) => addEventListener("alongside:started", started, { once: true }))""")
 
 
 def create_journal(page, passphrase=PASSPHRASE):

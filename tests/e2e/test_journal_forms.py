@@ -239,10 +239,10 @@ def test_unmount_resolves_once_what_was_typed_has_committed(make_server, page):
     create_journal(page)
     page.locator("#f-1-1-name").press_sequentially("typed, then straight to another page")
     committed = page.evaluate("""async () => {
-        const base = document.querySelector("script[type=module][src*='/js/main.js']").src;
-        const forms = await import(base.replace("/js/main.js", "/js/journal.js"));
-        const store = await import(base.replace("/js/main.js", "/js/store.js"));
-        const session = await import(base.replace("/js/main.js", "/js/session.js"));
+        const base = document.querySelector("script[type=module][src*='/js/offline.js']").src;
+        const forms = await import(base.replace("/js/offline.js", "/js/journal.js"));
+        const store = await import(base.replace("/js/offline.js", "/js/store.js"));
+        const session = await import(base.replace("/js/offline.js", "/js/session.js"));
         await forms.unmount();
         const latest = session.answer("1.1", "name");
         return latest.value.endsWith("another page") && (await store.allEntries()).some((e) => e.iv === latest.tag);

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from pwa.content import load_pack
 from pwa.reader import page_url
 
-from .conftest import REAL_PACK, wait_offline_ready
+from .conftest import REAL_PACK, wait_app_started, wait_offline_ready
 
 MODULE = load_pack(REAL_PACK)
 
@@ -23,6 +23,33 @@ def test_every_section_reads_offline_after_first_visit(live_server, context, pag
             assert page.locator(f"[data-activity='{activity['id']}']").count() == 1
     page.goto(live_server.url + "/")
     assert page.locator(".section-link").count() == len(MODULE.sections)
+
+
+def test_a_first_visit_starts_the_app_from_the_install_without_sending_its_scripts_twice(live_server, context, page):
+    """On a first visit only offline.js crosses the wire on its own: the app's other scripts come with the
+    service worker's install and the page starts them from there (the 64 KB budget, bench/first_load.py)."""
+    scripts = []
+    page.on("response", lambda r: "/js/" in r.url and scripts.append((r.url.rsplit("/js/", 1)[1], r.from_service_worker)))
+    page.goto(live_server.url + "/support")
+    wait_app_started(page)
+    start = page.get_by_role("button", name="Start one minute")
+    expect(start).to_be_visible()
+    start.click()
+    expect(page.locator("#cue")).to_have_text("Breathe in")
+    from_network = sorted(name for name, from_worker in scripts if not from_worker)
+    assert from_network == ["offline.js"]
+    assert {"main.js", "nav.js", "lock.js", "session.js", "support.js"} <= {name for name, _ in scripts}
+
+
+def test_a_control_only_the_app_can_run_stays_out_of_sight_until_it_has_started(browser, live_server):
+    context = browser.new_context(java_script_enabled=False)  # as before the app starts: it never will here
+    page = context.new_page()
+    page.goto(live_server.url + "/support")
+    assert page.get_by_role("heading", name="Take a breather").is_visible()
+    assert page.locator("#breathe").is_hidden() and page.locator("#breathe").bounding_box()["height"] >= 44  # room kept
+    page.goto(live_server.url + "/print")
+    assert page.locator("#print-now").count() == 1 and page.locator("#print-now").is_hidden()
+    context.close()
 
 
 def test_unknown_page_offline_shows_offline_page(live_server, context, page):

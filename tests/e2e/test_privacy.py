@@ -105,8 +105,8 @@ def test_locking_takes_every_answer_out_of_the_page(make_server, page):
     page.locator("#f-1-2-landscape-alt").fill("a hill")
     wait_saved(page, "1.2")
     page.evaluate("""async () => {
-        const main = document.querySelector("script[type=module][src*='/js/main.js']").src;
-        (await import(main.replace("/js/main.js", "/js/session.js"))).lock();
+        const main = document.querySelector("script[type=module][src*='/js/offline.js']").src;
+        (await import(main.replace("/js/offline.js", "/js/session.js"))).lock();
     }""")
     expect(page.locator("#f-1-2-moves-0-from")).to_have_value("")
     assert page.evaluate("""() => [...document.querySelectorAll('.activity-form input, .activity-form textarea')]

@@ -55,9 +55,9 @@ def sent_summary(page, text):
     """A summary already sent to the paired supervisor, as Share leaves it: the outbox keeps only its id, status
     and times (static/js/outbox.js), the journal its text and the supervisor's name."""
     page.evaluate("""async ([text]) => {
-        const main = document.querySelector("script[type=module][src*='/js/main.js']").src;
-        const store = await import(main.replace("/js/main.js", "/js/store.js"));
-        const session = await import(main.replace("/js/main.js", "/js/session.js"));
+        const main = document.querySelector("script[type=module][src*='/js/offline.js']").src;
+        const store = await import(main.replace("/js/offline.js", "/js/store.js"));
+        const session = await import(main.replace("/js/offline.js", "/js/session.js"));
         const id = crypto.randomUUID(), created = new Date().toISOString();
         await session.saveAnswer({ activity: "__share", field: "pairing", value: { supervisorName: "Morag", displayName: "SJ" } });
         await session.saveAnswer({ activity: "__share", field: id, value: { text, created } });

@@ -11,8 +11,8 @@ from pwa import seal
 
 V2 = json.loads((Path(__file__).resolve().parents[1] / "vectors" / "seal_v2.json").read_text())
 SEAL_JS = """async ([name, args]) => {
-    const main = document.querySelector("script[type=module][src*='/js/main.js']").src;
-    const seal = await import(main.replace("/js/main.js", "/js/seal.js"));
+    const main = document.querySelector("script[type=module][src*='/js/offline.js']").src;
+    const seal = await import(main.replace("/js/offline.js", "/js/seal.js"));
     return seal[name](...args);
 }"""
 

@@ -26,8 +26,8 @@ PRIVATE = "PRIVATE-ANSWER-7f3a"  # typed into the journal; must never leave the 
 NOTE = "I want to talk about how Louise's calls leave me drained"
 MISMATCH = "The key the server gave does not match your supervisor's code. Nothing was paired."
 MODULE = """async ([module, name, args]) => {
-    const main = document.querySelector("script[type=module][src*='/js/main.js']").src;
-    const m = await import(main.replace("/js/main.js", `/js/${module}.js`));
+    const main = document.querySelector("script[type=module][src*='/js/offline.js']").src;
+    const m = await import(main.replace("/js/offline.js", `/js/${module}.js`));
     return m[name](...args);
 }"""
 
@@ -307,7 +307,8 @@ def test_a_phone_paired_before_the_upgrade_is_asked_to_pair_again_and_loses_noth
     assert opened(keyed) == ["Written before the upgrade, not sent yet."]
 
 
-def test_a_summary_refused_because_the_supervisors_key_changed_asks_to_pair_again(server, keyed, page):
+def test_a_summary_refused_because_the_supervisors_key_changed_asks_to_pair_again(server, keyed, page_without_worker):
+    page = page_without_worker
     page.goto(server.url + "/share")
     create_journal(page)
     pair(page, code_for(keyed))
@@ -380,7 +381,8 @@ def test_an_empty_summary_is_refused_with_a_message(server, keyed, page):
     expect(preview).to_be_hidden()
 
 
-def test_pairing_keeps_no_name_or_summary_in_clear_on_the_phone(server, keyed, page):
+def test_pairing_keeps_no_name_or_summary_in_clear_on_the_phone(server, keyed, page_without_worker):
+    page = page_without_worker
     page.goto(server.url + "/share")
     expect(page.locator("[data-pair-locked]")).to_be_visible()  # no journal yet: unlock (or set up) to pair
     create_journal(page)

@@ -1,7 +1,7 @@
 """Reading on while unlocked: the journal stays unlocked from section to section."""
 from playwright.sync_api import expect
 
-from .conftest import PASSPHRASE, create_journal, journal
+from .conftest import PASSPHRASE, create_journal, journal, wait_app_started
 
 
 def test_moving_between_sections_while_unlocked_keeps_the_journal_open(make_server, page):
@@ -42,6 +42,7 @@ def test_moving_between_sections_while_unlocked_keeps_the_journal_open(make_serv
 def test_a_link_to_the_page_on_show_never_reloads_it(make_server, page):
     server = make_server()
     page.goto(server.url + "/")
+    wait_app_started(page)
     page.evaluate("window.__sameDocument = true")
     page.get_by_role("navigation", name="App").get_by_role("link", name="Contents").click()
     page.get_by_role("link", name="Alongside").click()  # the logo, on the contents page too

@@ -310,8 +310,8 @@ def journal(driver, name, *args):
     """Call an export of static/js/session.js in the page, as tests/e2e/conftest.py's journal() does."""
     result = driver.execute_async_script("""
         const [name, args, done] = arguments;
-        const main = document.querySelector("script[type=module][src*='/js/main.js']").src;
-        import(main.replace("/js/main.js", "/js/session.js"))
+        const main = document.querySelector("script[type=module][src*='/js/offline.js']").src;
+        import(main.replace("/js/offline.js", "/js/session.js"))
           .then((session) => session[name](...args))
           .then((value) => done({ value: value === undefined ? null : value }), (e) => done({ error: String(e) }));
     """, name, list(args))

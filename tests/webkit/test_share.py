@@ -125,8 +125,8 @@ def test_summary_written_with_the_server_down_reaches_the_supervisor_exactly_as_
                              f" the wire: {server.wire.report()}") from None
 
     outbox = driver.execute_async_script("""const done = arguments[arguments.length - 1];
-        const main = document.querySelector("script[type=module][src*='/js/main.js']").src;
-        import(main.replace("/js/main.js", "/js/store.js")).then((s) => s.outboxAll()).then(done);""")
+        const main = document.querySelector("script[type=module][src*='/js/offline.js']").src;
+        import(main.replace("/js/offline.js", "/js/store.js")).then((s) => s.outboxAll()).then(done);""")
     assert [sorted(item) for item in outbox] == [["createdAt", "id", "sentAt", "status"]], \
         f"the outbox kept more than it needs once the summary was sent: {outbox}"
 
