@@ -515,7 +515,7 @@ class Store:
                 if found.get("envelope") != envelope:
                     raise StoreError("summary_differs")
                 return False
-            if limit is not None and summaries.count(where("device_id") == device["id"]) >= limit:
+            if limit is not None and summaries.count_equal("device_id", device["id"]) >= limit:
                 raise StoreError("too_many")
             summaries.insert(Document({"device_id": device["id"], "envelope": envelope,
                                        "received": timestamp(now()), "discussed": False}, doc_id=summary_id))
