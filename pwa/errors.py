@@ -61,6 +61,8 @@ def init_app(app):
         limit = getattr(exc, "limit", None)  # flask-limiter's refusal, with a message of its own if given
         if limit is not None and isinstance(limit.error_message, str):
             message = limit.error_message
+        if code >= 500:  # the server's fault, raised as an HTTP error (by a library too): the operator must see it
+            app.logger.error("%s %s on %s %s: %s", code, exc.name, request.method, request.path, exc.description)
         return render_error(code, exc.name.lower().replace(" ", "_"), message)
 
     @app.errorhandler(StoreUnavailable)

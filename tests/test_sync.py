@@ -335,6 +335,19 @@ def test_no_input_makes_a_server_error(paired_device, client):
             assert response.status_code == 204 or response.is_json, (method, path)
 
 
+def test_a_server_error_raised_as_an_http_error_is_named_in_the_log(paired_device, monkeypatch, caplog):
+    from werkzeug.exceptions import InternalServerError
+
+    def fail(*args, **kwargs):
+        raise InternalServerError("the envelope parser fell over")
+    monkeypatch.setattr("pwa.sync.parse_envelope", fail)
+    summary_id = new_id()
+    response = paired_device.put(summary_id)
+    assert response.status_code == 500 and response.get_json()["error"] == "internal_server_error"
+    assert "try again" in response.get_json()["message"]
+    assert f"500 Internal Server Error on PUT /api/summaries/{summary_id}: the envelope parser fell over" in caplog.text
+
+
 # Withdrawing, status, unpairing
 
 def test_withdrawing_a_summary_deletes_it(paired_device):
