@@ -235,7 +235,7 @@ class Store:
     def create_supervisor(self, email: str, name: str, password: str | None = None) -> dict:
         """Add a supervisor account; without a password they set one through a setup link."""
         email = normalise_email(email)
-        password_hash = generate_password_hash(password, method="scrypt") if password else None
+        password_hash = hash_password(password) if password else None
 
         def create(db):
             people = db.table("supervisors")
@@ -271,7 +271,7 @@ class Store:
     def set_password(self, supervisor_id: str, password: str) -> None:
         """Change a supervisor's password; every session they have ends."""
         self._update_supervisor(supervisor_id, {
-            "password_hash": generate_password_hash(password, method="scrypt"),
+            "password_hash": hash_password(password),
             "setup_hash": None, "setup_expires": None}, end_sessions=True)
 
     def end_sessions(self, supervisor_id: str) -> None:
@@ -334,7 +334,7 @@ class Store:
         ``key`` (from seal.parse_supervisor_key) replaces their key, wrapped under the new password.
         Every session the supervisor had ends: whoever held the old password is signed out.
         """
-        password_hash = generate_password_hash(password, method="scrypt")
+        password_hash = hash_password(password)
         fields = {"password_hash": password_hash, "setup_hash": None, "setup_expires": None,
                   **({"key": key} if key is not None else {})}
 
@@ -591,13 +591,22 @@ def _ending_sessions(person: dict, fields: dict) -> dict:
     return {**fields, "session_version": (version if isinstance(version, int) else 0) + 1}
 
 
-_DUMMY_HASH: list[str] = []
+# Werkzeug's scrypt (N=2**15, r=8, p=1): about 0.1 s a check here. The Flask tests make it cheaper, as
+# the journal tests do PBKDF2 (tests/conftest.py); a test checks this is what the app uses.
+PASSWORD_METHOD = "scrypt"
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def hash_password(password: str) -> str:
+    """A supervisor's password, hashed to store (both backends)."""
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def _dummy_hash() -> str:
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(generate_password_hash(secrets.token_hex(8), method="scrypt"))
-    return _DUMMY_HASH[0]
+    """A hash to check a password against when there is no account, so that takes as long as a real check."""
+    if PASSWORD_METHOD not in _DUMMY_HASH:
+        _DUMMY_HASH[PASSWORD_METHOD] = hash_password(secrets.token_hex(8))
+    return _DUMMY_HASH[PASSWORD_METHOD]
 
 
 def get_store() -> Store:

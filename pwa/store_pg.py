@@ -27,7 +27,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from . import store as base
 from .store import StoreError
@@ -330,7 +330,7 @@ class PgStore:
 
     def create_supervisor(self, email: str, name: str, password: str | None = None) -> dict:
         email = base.normalise_email(email)
-        password_hash = generate_password_hash(password, method="scrypt") if password else None
+        password_hash = base.hash_password(password) if password else None
         try:
             with self._tx() as conn:
                 return conn.execute(
@@ -357,7 +357,7 @@ class PgStore:
                 "FROM supervisors s ORDER BY s.email COLLATE \"C\"").fetchall()
 
     def set_password(self, supervisor_id: str, password: str) -> None:
-        self._update_supervisor(supervisor_id, {"password_hash": generate_password_hash(password, method="scrypt"),
+        self._update_supervisor(supervisor_id, {"password_hash": base.hash_password(password),
                                                 "setup_hash": None, "setup_expires": None}, end_sessions=True)
 
     def end_sessions(self, supervisor_id: str) -> None:
@@ -400,7 +400,7 @@ class PgStore:
             return self._setup_person(conn, token)
 
     def redeem_setup_link(self, token: str, password: str, key: dict | None = None) -> dict:
-        password_hash = generate_password_hash(password, method="scrypt")
+        password_hash = base.hash_password(password)
         with self._tx() as conn:
             person = self._setup_person(conn, token, lock=True)
             return conn.execute(

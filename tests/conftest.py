@@ -42,6 +42,17 @@ def pytest_collection_modifyitems(config, items):
 
 BACKENDS = ["tinydb", "postgresql"]
 
+# Supervisors' passwords hashed with scrypt at N=2**10 in this process (the Flask tests): a millisecond a
+# hash instead of 0.1 s, hundreds of times over. The app's own strength (N=2**15) is what servers in a
+# subprocess use, and tests/test_store.py checks it there.
+CHEAP_PASSWORD_METHOD = "scrypt:1024:8:1"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    from pwa import store
+    monkeypatch.setattr(store, "PASSWORD_METHOD", CHEAP_PASSWORD_METHOD)
+
 
 @pytest.fixture(scope="session")
 def pg_server():

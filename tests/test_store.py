@@ -2,6 +2,9 @@
 import hashlib
 import hmac
 import json
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from datetime import timedelta
@@ -87,6 +90,19 @@ def test_supervisor_password_is_hashed_with_scrypt(store, stored_text):
     assert store.check_login("ANN@example.org", "a long enough password")["id"] == person["id"]
     assert store.check_login("ann@example.org", "wrong password here") is None
     assert store.check_login("nobody@example.org", "a long enough password") is None
+
+
+def test_the_app_hashes_passwords_with_werkzeugs_full_scrypt(tmp_path):
+    """The Flask tests hash cheaply (tests/conftest.py); `alongside supervisor add`, run as an operator
+    runs it, hashes at full strength, and a login checks against that hash."""
+    instance = tmp_path / "instance"
+    env = {k: v for k, v in os.environ.items() if k != "ALONGSIDE_DATABASE_URL"}
+    subprocess.run([sys.executable, "-m", "pwa.cli", "supervisor", "add", "ann@example.org", "--name", "Ann",
+                    "--instance", str(instance)], input="a long enough password\n" * 2, text=True, check=True,
+                   capture_output=True, env=env)
+    stored = Store(instance / "store")
+    assert stored.supervisor_by_email("ann@example.org")["password_hash"].startswith("scrypt:32768:8:1$")
+    assert stored.check_login("ann@example.org", "a long enough password")["name"] == "Ann"
 
 
 def test_email_is_unique(store):
