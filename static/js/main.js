@@ -16,6 +16,7 @@ const started = start({
 // The page's controls work from here: CSS shows the ones only a script can run ([data-needs-app]).
 started?.then(() => {
   document.documentElement.dataset.app = "started";
+  performance.mark("alongside:app-started"); // bench/first_load.py reads it
   dispatchEvent(new Event("alongside:started"));
 });
 
