@@ -5,13 +5,13 @@ Chromium if installed, /usr/bin/chromium. With none the tests fail (never skip)
 and say how to install one.
 """
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
+
+from pwa.store import Store
 
 from .live import CHROMIUM_ARGS, MINI_PACK, REAL_PACK, LiveServer, NoBrowser, chromium_path  # noqa: F401
 
@@ -171,10 +171,10 @@ EMAIL, SUPERVISOR_PASSWORD = "morag@example.org", "a long supervisor password"
 
 @pytest.fixture
 def server(make_server):
+    """A server whose store has Morag, a supervisor with a password (added as `alongside supervisor add`
+    does, in this process: the server reads the store's files as they are, and no second Python starts)."""
     server = make_server(content=REAL_PACK)
-    subprocess.run([sys.executable, "-m", "pwa.cli", "supervisor", "add", EMAIL, "--name", "Morag",
-                    "--instance", str(server.instance)], input=f"{SUPERVISOR_PASSWORD}\n{SUPERVISOR_PASSWORD}\n",
-                   text=True, check=True, capture_output=True, env={**server.env_for_cli()})
+    Store(server.instance / "store").create_supervisor(EMAIL, "Morag", SUPERVISOR_PASSWORD)
     return server
 
 
