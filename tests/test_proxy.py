@@ -16,16 +16,24 @@ from tests.conftest import MINI_PACK
 @pytest.fixture
 def served(tmp_path):
     """Start `alongside serve`'s waitress set-up on a free port; yield a function that makes one."""
-    servers = []
+    servers, stopping = [], threading.Event()
+
+    def run(server):
+        try:
+            server.run()
+        except OSError:  # closing the socket under its select() at the end: only then is it expected
+            if not stopping.is_set():
+                raise
 
     def serve(trusted_proxy=None):
         app = create_app({"TESTING": True, "CONTENT": str(MINI_PACK), "RATELIMIT_PAIR": "3 per minute"},
                          instance_path=tmp_path / f"instance{len(servers)}")
         server = create_server(app, **waitress_options("127.0.0.1", 0, 2, trusted_proxy))
         servers.append(server)
-        threading.Thread(target=server.run, daemon=True).start()
+        threading.Thread(target=run, args=(server,), daemon=True).start()
         return f"http://127.0.0.1:{server.effective_port}"
     yield serve
+    stopping.set()
     for server in servers:
         server.close()
         server.task_dispatcher.shutdown()
