@@ -17,7 +17,6 @@ const started = start({
 started?.then(() => {
   document.documentElement.dataset.app = "started";
   performance.mark("alongside:app-started"); // bench/first_load.py reads it
-  dispatchEvent(new Event("alongside:started"));
 });
 
 // Send waiting summaries from any page; outbox.js loads only on a paired phone.

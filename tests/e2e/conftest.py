@@ -128,8 +128,7 @@ def journal(page, name, *args):
 
 def wait_app_started(page):
     """Wait until main.js has started the page (on a first visit, once the service worker has installed)."""
-    page.evaluate("""() => document.documentElement.dataset.app
-        || new Promise((started) => addEventListener("alongside:started", started, { once: true }))""")
+    wait_until(page, "document.documentElement.dataset.app === 'started'", timeout=30_000)
 
 
 def create_journal(page, passphrase=PASSPHRASE):

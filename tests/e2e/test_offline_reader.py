@@ -1,4 +1,5 @@
 """A worker who opened the app once can read every section with no signal."""
+from datetime import datetime, timedelta
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -39,6 +40,22 @@ def test_a_first_visit_starts_the_app_from_the_install_without_sending_its_scrip
     from_network = sorted(name for name, from_worker in scripts if not from_worker)
     assert from_network == ["offline.js"]
     assert {"main.js", "nav.js", "lock.js", "session.js", "support.js"} <= {name for name, _ in scripts}
+
+
+def test_a_worker_that_cannot_install_still_lets_the_first_visit_start_the_app(browser, live_server):
+    """The first visit waits for the install to start the app; an install that fails must not leave the page
+    without it. The clock is frozen, so the 10 s fallback cannot be what starts it."""
+    context = browser.new_context(service_workers="allow")
+    context.route("**/sw.js", lambda route: route.fulfill(content_type="application/javascript", body=(
+        'self.addEventListener("install", (event) => event.waitUntil(Promise.reject(new Error("no room"))));')))
+    page = context.new_page()
+    page.clock.install()
+    page.clock.pause_at(datetime.now() + timedelta(minutes=1))  # page timers stand still from here
+    page.goto(live_server.url + "/support")
+    wait_app_started(page)
+    expect(page.get_by_role("button", name="Start one minute")).to_be_visible()
+    assert page.evaluate("navigator.serviceWorker.controller") is None
+    context.close()
 
 
 def test_a_control_only_the_app_can_run_stays_out_of_sight_until_it_has_started(browser, live_server):
