@@ -1,6 +1,6 @@
 """Sharing API on both stores, side by side: PUT throughput and latency, and what one write costs as the store grows.
 
-    python bench/sync.py [--puts 3000] [--clients 32] [--supervisors 8] [--threads 32] [--workers 2]
+    python bench/sync.py [--puts 3000] [--clients 32] [--supervisors 8] [--threads 8] [--workers 2]
                          [--database-url postgresql://USER@HOST:PORT/postgres]
 
 Every part runs `alongside serve` (waitress) on 127.0.0.1 at a free port, once per configuration, on a
@@ -12,7 +12,7 @@ be allowed to create databases). Stores are seeded through their own functions b
 1. Throughput: CLIENTS phones, each with one keep-alive connection (one asyncio loop drives them all), send PUTS
    sealed summaries in all (PUT /api/summaries/<uuid>); the phones are paired with SUPERVISORS
    supervisors. PUT/s, p50, p99 and max, for each configuration: TinyDB and PostgreSQL in one process of
-   --threads threads, then each with --workers processes of --threads / workers threads (`serve
+   --threads threads, then each with --workers processes of --threads / workers threads, at least 4 (`serve
    --workers`). Every configuration gets the same phones' work: the same summary ids, the same texts,
    sealed the same way (``make_envelope``), all sealed before the clock starts.
 2. One write while the server holds 100 summaries, and while it holds 20,000 (200 supervisors x 100):
@@ -287,7 +287,9 @@ def main() -> None:
     parser.add_argument("--puts", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--supervisors", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=32, help="waitress threads in all, per configuration")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="waitress threads in all, per configuration (at least 4 a process); 8 is "
+                             "`alongside serve`'s default for one process")
     parser.add_argument("--workers", default="2", help="processes for the several-process runs, comma-separated")
     parser.add_argument("--database-url", help="a PostgreSQL server to make the bench's database on "
                                                "(default: a throwaway cluster with PostgreSQL's default durability)")
