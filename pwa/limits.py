@@ -28,21 +28,19 @@ class LockedMemoryStorage(MemoryStorage):
         self._one_at_a_time = threading.RLock()
         super().__init__(*args, **kwargs)
 
-    def incr(self, *args, **kwargs):
-        with self._one_at_a_time:
-            return super().incr(*args, **kwargs)
 
-    def decr(self, *args, **kwargs):
+def _one_at_a_time(name: str):
+    """MemoryStorage's method ``name``, called under the storage's lock."""
+    def call(self, *args, **kwargs):
         with self._one_at_a_time:
-            return super().decr(*args, **kwargs)
+            return getattr(MemoryStorage, name)(self, *args, **kwargs)
+    call.__name__ = name
+    return call
 
-    def acquire_entry(self, *args, **kwargs):
-        with self._one_at_a_time:
-            return super().acquire_entry(*args, **kwargs)
 
-    def acquire_sliding_window_entry(self, *args, **kwargs):
-        with self._one_at_a_time:
-            return super().acquire_sliding_window_entry(*args, **kwargs)
+# Every MemoryStorage method that counts (and so may restart the expiry timer).
+for _name in ("incr", "decr", "acquire_entry", "acquire_sliding_window_entry"):
+    setattr(LockedMemoryStorage, _name, _one_at_a_time(_name))
 
 
 def init_app(app) -> None:
