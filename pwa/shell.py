@@ -237,8 +237,8 @@ class PWA:
         if self._service_worker is None:
             source = squeeze_js(paths.service_worker_source().read_text(encoding="utf-8"))  # as the assets are
             # The same modules as text too, for the precache: brotli sends the second copy almost free, where
-            # the install bundle would send outbox.js again in full (store.js the page has loaded already).
-            sources = {self.asset_url(rel): self.assets[rel].body.decode("utf-8") for rel in SW_TEXTS}
+            # the install bundle would send them again in full (on a first visit no page has loaded them).
+            sources = {self.asset_url(rel): self.assets[rel].body.decode("utf-8") for rel in SW_MODULES}
             self._service_worker = (
                 source.replace("__VERSION__", self.version()).replace("__MODULES__\n", inline_modules(self.assets) + "\n")
                 .replace("__SOURCES__", json.dumps(sources, ensure_ascii=False, separators=(",", ":")))
@@ -300,7 +300,6 @@ def precache_bundle():
 # The modules the service worker uses, written into /sw.js: a worker's own imports are fetched only
 # after it arrives, one more round trip (about a second on a phone) before installing can begin.
 SW_MODULES = ("js/store.js", "js/outbox.js")
-SW_TEXTS = SW_MODULES  # their text too, for the pages: no page loads them before the service worker installs
 NAMED_IMPORT = re.compile(r'^import \{([^}]*)\} from "\./([\w/-]+\.js)";$', re.M)
 EXPORTED = re.compile(r"^export (?:async function|function|const|let|class) ([A-Za-z_$][\w$]*)", re.M)
 
