@@ -44,7 +44,7 @@ def browser(playwright_instance):
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The real Module 2 pack, shared by tests that only read."""
-    server = LiveServer(tmp_path_factory.mktemp("live") / "instance", REAL_PACK).start()
+    server = LiveServer(tmp_path_factory.mktemp("live") / "instance", REAL_PACK, forked=True).start()
     yield server
     server.stop()
 
@@ -59,7 +59,7 @@ def make_server(tmp_path):
             target = tmp_path / f"pack-{len(servers)}"
             shutil.copytree(content, target)
             content = target
-        server = LiveServer(tmp_path / f"instance-{len(servers)}", content, env=env).start()
+        server = LiveServer(tmp_path / f"instance-{len(servers)}", content, env=env, forked=True).start()
         servers.append(server)
         return server
 

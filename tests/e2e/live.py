@@ -1,8 +1,12 @@
 """A real `alongside serve` in a subprocess, and the Chromium to drive: shared by tests and bench/."""
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -45,10 +49,16 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """`alongside serve` in a subprocess; restartable to deploy a new version."""
+    """`alongside serve` in a subprocess; restartable to deploy a new version.
 
-    def __init__(self, instance: Path, content: Path, port: int | None = None, env: dict | None = None):
+    ``forked``: the process is forked from this test process's Zygote (below), which has already imported
+    the app and compressed what it serves, instead of starting a new Python; the tests use it, the benches
+    (which time a server's first answers) do not."""
+
+    def __init__(self, instance: Path, content: Path, port: int | None = None, env: dict | None = None,
+                 forked: bool = False):
         self.instance, self.content = Path(instance), Path(content)
+        self.forked = forked
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = env or {}
@@ -58,10 +68,13 @@ class LiveServer:
     def start(self):
         env = {**os.environ, "ALONGSIDE_CONTENT": str(self.content), **self.env}
         self.instance.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "pwa.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--instance", str(self.instance)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        args = ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--instance", str(self.instance)]
+        if self.forked:
+            self.process = Zygote.shared().start(args, env, self.log)
+        else:
+            with open(self.log, "ab") as log:
+                self.process = subprocess.Popen([sys.executable, "-m", "pwa.cli", *args], env=env, stdout=log,
+                                                stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -85,6 +98,144 @@ class LiveServer:
     def restart(self):
         self.stop()
         return self.start()
+
+
+class Zygote:
+    """A Python that has imported the app and compressed every page and asset of the packs the tests serve,
+    and forks an `alongside serve` for each server a test starts.
+
+    A new Python spends about 0.9 s of CPU before its first install is answered (imports, then brotli at
+    quality 11 on the precache bundle); a fork of this one about 0.15 s. The server is the same code from
+    `pwa.cli` on: only what it had to compute at start is already computed. One per test process, made on
+    first use; it stops with the test process (its stdin closes) and takes its servers with it.
+    """
+    _shared = None
+
+    @classmethod
+    def shared(cls) -> "Zygote":
+        if cls._shared is None or cls._shared.process.poll() is not None:
+            cls._shared = cls()
+        return cls._shared
+
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", "from tests.e2e.live import Zygote; Zygote.serve()"],
+                                        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+        self.lock, self.changed = threading.Lock(), threading.Condition()
+        self.started: list[int] = []
+        self.exits: dict[int, int] = {}
+        ready = self.process.stdout.readline()
+        if ready != b"ready\n":
+            raise RuntimeError(f"the server zygote did not start: {ready!r}")
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            message = json.loads(line)
+            with self.changed:
+                if "exit" in message:
+                    self.exits[message["exit"]] = message["code"]
+                else:
+                    self.started.append(message["pid"])
+                self.changed.notify_all()
+
+    def start(self, args: list[str], env: dict, log: Path) -> "Forked":
+        with self.lock, self.changed:
+            self.process.stdin.write(json.dumps({"args": args, "env": env, "log": str(log)}).encode() + b"\n")
+            assert self.changed.wait_for(lambda: self.started, timeout=30), "the server zygote did not fork"
+            return Forked(self, self.started.pop())
+
+    @staticmethod
+    def serve():
+        """The zygote's own loop: warm up, then fork one server per line read; report each exit."""
+        import waitress  # noqa: F401 -- imported here once, for every server forked after
+
+        import pwa.cli
+        warm_up()
+        children = set()
+
+        def reap(*_):
+            while children:
+                try:
+                    pid, status = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    return
+                if not pid:
+                    return
+                children.discard(pid)
+                os.write(1, json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
+
+        signal.signal(signal.SIGCHLD, reap)
+        os.write(1, b"ready\n")
+        for line in sys.stdin.buffer:
+            request = json.loads(line)
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])  # no report before the pid is sent
+            pid = os.fork()
+            if pid == 0:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+                os.dup2(log, 1)
+                os.dup2(log, 2)
+                os.environ.clear()
+                os.environ.update(request["env"])
+                code = 1
+                try:
+                    pwa.cli.main(request["args"], prog_name="alongside")
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else 1
+                finally:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(code)
+            children.add(pid)
+            os.write(1, json.dumps({"pid": pid}).encode() + b"\n")
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
+        for pid in children:  # the test process is gone: so are its servers
+            os.kill(pid, signal.SIGTERM)
+
+
+def warm_up():
+    """Serve every page, asset, /sw.js and the precache bundle of both packs once, compressed as a browser
+    asks (brotli; gzip for a browser without it): each server forked after finds them compressed."""
+    from pwa import create_app
+    for pack in (REAL_PACK, MINI_PACK):
+        with tempfile.TemporaryDirectory() as instance:
+            app = create_app({"CONTENT": str(pack)}, instance_path=instance)
+            pwa = app.extensions["pwa"]
+            with app.test_request_context():
+                urls = pwa.page_urls() + [pwa.asset_url(rel) for rel in pwa.assets]
+                urls += ["/sw.js", f"/precache?v={pwa.version()}"]
+            client = app.test_client()
+            for encoding in ("br", "gzip"):
+                for url in urls:
+                    client.get(url, headers={"Accept-Encoding": encoding})
+
+
+class Forked:
+    """A server forked by the Zygote, with the part of subprocess.Popen's interface the tests use."""
+
+    def __init__(self, zygote: Zygote, pid: int):
+        self.zygote, self.pid = zygote, pid
+
+    def poll(self) -> int | None:
+        return self.zygote.exits.get(self.pid)
+
+    def wait(self, timeout: float | None = None) -> int:
+        with self.zygote.changed:
+            if not self.zygote.changed.wait_for(lambda: self.pid in self.zygote.exits, timeout=timeout):
+                raise subprocess.TimeoutExpired(f"server {self.pid}", timeout)
+        return self.zygote.exits[self.pid]
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:  # reported exits are reaped: the pid may be another process's by now
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
 # Everything the origin stores, as JSON (binary as base64 and as decoded text, so plaintext hidden in

@@ -247,7 +247,7 @@ def make_server(tmp_path):
             target = tmp_path / f"pack-{len(made)}"
             shutil.copytree(content, target)
             content = target
-        server = LiveServer(tmp_path / f"instance-{len(made)}", content, env=env).start()
+        server = LiveServer(tmp_path / f"instance-{len(made)}", content, env=env, forked=True).start()
         wire = Wire(server.port)
         server.wire = wire
         made.append(server)
