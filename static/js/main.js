@@ -19,8 +19,9 @@ started?.then(() => {
   performance.mark("alongside:app-started"); // bench/first_load.py reads it
 });
 
-// Send waiting summaries from any page; outbox.js loads only on a paired phone.
+// Send waiting summaries from any page; outbox.js loads only on a paired phone. Opening the app and getting
+// signal back are worth one try each, even before a retry falls due: Safari has no Background Sync.
 const send = () => import("./session.js").then((s) => s.getSetting("pairing", null))
-  .then((paired) => paired && import("./outbox.js").then((outbox) => outbox.sendOutbox())).catch(() => {});
+  .then((paired) => paired && import("./outbox.js").then((outbox) => outbox.sendOutbox({ force: true }))).catch(() => {});
 send();
 addEventListener("online", send);

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 
-from .conftest import PASSPHRASE, create_journal, journal, wait_offline_ready, wait_until
+from .conftest import PASSPHRASE, create_journal, journal, wait_app_started, wait_offline_ready, wait_until
 from .live import CHROMIUM_ARGS, chromium_path
 from .test_backup import export_backup, open_journal_page, restore
-from .test_share import make_pairing_code, pair
+from .test_share import MODULE, call, make_pairing_code, pair
 
 STORY = "#f-1-1-story"
 
@@ -346,6 +346,30 @@ def test_a_summary_is_retried_while_the_page_stays_open_when_the_server_is_unrea
     expect(supervisor.locator(".shared-text")).to_have_text(re.compile("Sent once the server is back."))
     context.close()
 
+
+
+def test_a_summary_waiting_to_retry_is_sent_as_soon_as_the_app_opens_again(server, supervisor, browser):
+    """Safari has no Background Sync: a worker who opens the app with signal must not wait out the retry."""
+    context = browser.new_context(service_workers="block")  # no Background Sync: only the page sends
+    page = context.new_page()
+    page.goto(server.url + "/share")
+    create_journal(page)
+    pair(page, make_pairing_code(supervisor))
+    page.route("**/api/summaries/**", lambda route: route.abort("connectionrefused"))
+    page.get_by_label("A note to your supervisor (optional)").fill("Sent when the app opened.")
+    page.get_by_role("button", name="Check and preview").click()
+    page.get_by_role("button", name="Send to my supervisor").click()
+    status = page.locator(".outbox-item[data-status=queued] .outbox-status")
+    expect(status).to_contain_text(re.compile(r"Could not reach the server; trying again at \d\d:\d\d\."))
+    [item] = call(page, "store", "outboxAll")
+    call(page, "store", "outboxPut", {**item, "attempts": 6, "nextAttempt": item["nextAttempt"] + 3_600_000})
+    page.unroute("**/api/summaries/**")
+    page.goto(server.url + "/")  # the app opens at the contents; the next retry is an hour away
+    wait_app_started(page)
+    wait_until(page, f"async () => (await ({MODULE})(['store', 'outboxAll', []]))[0].status === 'sent'")
+    supervisor.reload()
+    expect(supervisor.locator(".shared-text")).to_have_text(re.compile("Sent when the app opened."))
+    context.close()
 
 # 8. The clock jumps while unlocked.
 
