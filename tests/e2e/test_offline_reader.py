@@ -1,7 +1,6 @@
 """A worker who opened the app once can read every section with no signal."""
 from datetime import datetime, timedelta
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from pwa.content import load_pack
@@ -95,18 +94,6 @@ def test_new_version_waits_until_the_worker_taps_reload(make_server, context, pa
         toast.get_by_role("button", name="Reload").click()
     assert page.evaluate("window.__sameDocument") is None
     assert "0.2.0" in page.locator(".foot").inner_text()
-
-
-def test_axe_finds_no_violations_light_and_dark(live_server, browser):
-    axe = Axe()
-    for scheme in ("light", "dark"):
-        context = browser.new_context(color_scheme=scheme, service_workers="block")
-        page = context.new_page()
-        for path in ("/", "/section/use-of-self"):
-            page.goto(live_server.url + path)
-            results = axe.run(page)
-            assert results.violations_count == 0, f"{scheme} {path}:\n{results.generate_report()}"
-        context.close()
 
 
 def test_ready_to_work_offline_goes_by_itself_but_an_update_offer_stays(live_server, context, page):
