@@ -150,6 +150,7 @@ class Zygote:
         import waitress  # noqa: F401 -- imported here once, for every server forked after
 
         import pwa.cli
+        share_compiled_templates()
         warm_up()
         children = set()
 
@@ -193,6 +194,35 @@ class Zygote:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
         for pid in children:  # the test process is gone: so are its servers
             os.kill(pid, signal.SIGTERM)
+
+
+def share_compiled_templates():
+    """Give every app made in this process (the zygote's, then each forked server's) one in-memory Jinja
+    bytecode cache: a server forked after the warm-up loads its templates compiled (Jinja checks each
+    against its source) instead of compiling them again, about 0.15 s of CPU each."""
+    import jinja2
+
+    import pwa
+
+    class Compiled(jinja2.BytecodeCache):
+        def __init__(self):
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket):
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket):
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    compiled, create_app = Compiled(), pwa.create_app
+
+    def create_app_sharing_templates(*args, **kwargs):
+        app = create_app(*args, **kwargs)
+        app.jinja_env.bytecode_cache = compiled
+        return app
+
+    pwa.create_app = create_app_sharing_templates
 
 
 def warm_up():
