@@ -8,6 +8,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 import urllib.request
 from pathlib import Path
 
@@ -125,7 +126,7 @@ class Zygote:
         self.exits: dict[int, int] = {}
         ready = self.process.stdout.readline()
         if ready != b"ready\n":
-            raise RuntimeError(f"the server zygote did not start: {ready!r}")
+            raise RuntimeError(f"the server zygote did not start (its error is on the test process's stderr): {ready!r}")
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -171,20 +172,22 @@ class Zygote:
             request = json.loads(line)
             signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])  # no report before the pid is sent
             pid = os.fork()
-            if pid == 0:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-                os.dup2(log, 1)
-                os.dup2(log, 2)
-                os.environ.clear()
-                os.environ.update(request["env"])
+            if pid == 0:  # the server: whatever happens, it never returns to this loop
                 code = 1
                 try:
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
+                    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+                    os.dup2(log, 1)
+                    os.dup2(log, 2)
+                    os.environ.clear()
+                    os.environ.update(request["env"])
                     pwa.cli.main(request["args"], prog_name="alongside")
                 except SystemExit as exc:
                     code = exc.code if isinstance(exc.code, int) else 1
+                except BaseException:  # noqa: BLE001 -- written to the server's log, which the test shows
+                    traceback.print_exc()
                 finally:
                     sys.stdout.flush()
                     sys.stderr.flush()
