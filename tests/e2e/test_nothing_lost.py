@@ -325,21 +325,29 @@ def test_a_merge_that_replaces_an_answer_names_it_and_keeps_the_old_text_until_t
 
 # 7. The server down while the phone is online.
 
-def test_a_summary_is_retried_while_the_page_stays_open_when_the_server_is_unreachable(server, supervisor,
-                                                                                         browser):
-    context = browser.new_context(service_workers="block")  # no Background Sync: the page alone must retry
+def queued_while_unreachable(server, supervisor, browser, note, clock=False):
+    """A paired phone with no service worker (no Background Sync: only the page sends) that sealed a summary
+    while /api/summaries could not be reached, and has it waiting in the outbox; the server is reachable again."""
+    context = browser.new_context(service_workers="block")
     page = context.new_page()
-    page.clock.install()
+    if clock:
+        page.clock.install()
     page.goto(server.url + "/share")
     create_journal(page)
     pair(page, make_pairing_code(supervisor))
     page.route("**/api/summaries/**", lambda route: route.abort("connectionrefused"))
-    page.get_by_label("A note to your supervisor (optional)").fill("Sent once the server is back.")
+    page.get_by_label("A note to your supervisor (optional)").fill(note)
     page.get_by_role("button", name="Check and preview").click()
     page.get_by_role("button", name="Send to my supervisor").click()
     status = page.locator(".outbox-item[data-status=queued] .outbox-status")
     expect(status).to_contain_text(re.compile(r"Could not reach the server; trying again at \d\d:\d\d\."))
     page.unroute("**/api/summaries/**")
+    return context, page
+
+
+def test_a_summary_is_retried_while_the_page_stays_open_when_the_server_is_unreachable(server, supervisor,
+                                                                                         browser):
+    context, page = queued_while_unreachable(server, supervisor, browser, "Sent once the server is back.", clock=True)
     page.clock.run_for("00:16")
     expect(page.locator(".outbox-item[data-status=sent]")).to_be_visible()
     supervisor.reload()
@@ -347,29 +355,18 @@ def test_a_summary_is_retried_while_the_page_stays_open_when_the_server_is_unrea
     context.close()
 
 
-
 def test_a_summary_waiting_to_retry_is_sent_as_soon_as_the_app_opens_again(server, supervisor, browser):
     """Safari has no Background Sync: a worker who opens the app with signal must not wait out the retry."""
-    context = browser.new_context(service_workers="block")  # no Background Sync: only the page sends
-    page = context.new_page()
-    page.goto(server.url + "/share")
-    create_journal(page)
-    pair(page, make_pairing_code(supervisor))
-    page.route("**/api/summaries/**", lambda route: route.abort("connectionrefused"))
-    page.get_by_label("A note to your supervisor (optional)").fill("Sent when the app opened.")
-    page.get_by_role("button", name="Check and preview").click()
-    page.get_by_role("button", name="Send to my supervisor").click()
-    status = page.locator(".outbox-item[data-status=queued] .outbox-status")
-    expect(status).to_contain_text(re.compile(r"Could not reach the server; trying again at \d\d:\d\d\."))
+    context, page = queued_while_unreachable(server, supervisor, browser, "Sent when the app opened.")
     [item] = call(page, "store", "outboxAll")
     call(page, "store", "outboxPut", {**item, "attempts": 6, "nextAttempt": item["nextAttempt"] + 3_600_000})
-    page.unroute("**/api/summaries/**")
     page.goto(server.url + "/")  # the app opens at the contents; the next retry is an hour away
     wait_app_started(page)
     wait_until(page, f"async () => (await ({MODULE})(['store', 'outboxAll', []]))[0].status === 'sent'")
     supervisor.reload()
     expect(supervisor.locator(".shared-text")).to_have_text(re.compile("Sent when the app opened."))
     context.close()
+
 
 # 8. The clock jumps while unlocked.
 
