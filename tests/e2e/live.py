@@ -105,8 +105,8 @@ class Zygote:
     """A Python that has imported the app and compressed every page and asset of the packs the tests serve,
     and forks an `alongside serve` for each server a test starts.
 
-    A new Python spends about 0.9 s of CPU before its first install is answered (imports, then brotli at
-    quality 11 on the precache bundle); a fork of this one about 0.15 s. The server is the same code from
+    A new Python spends about 0.9 s of CPU before its first install is answered (imports, brotli at
+    quality 11 on the precache bundle, compiling templates); a fork of this one about 0.1 s. The server is the same code from
     `pwa.cli` on: only what it had to compute at start is already computed. One per test process, made on
     first use; it stops with the test process (its stdin closes) and takes its servers with it.
     """
@@ -235,10 +235,10 @@ def warm_up():
     for pack in (REAL_PACK, MINI_PACK):
         with tempfile.TemporaryDirectory() as instance:
             app = create_app({"CONTENT": str(pack)}, instance_path=instance)
-            pwa = app.extensions["pwa"]
+            shell = app.extensions["pwa"]
             with app.test_request_context():
-                urls = pwa.page_urls() + [pwa.asset_url(rel) for rel in pwa.assets]
-                urls += ["/sw.js", f"/precache?v={pwa.version()}"]
+                urls = shell.page_urls() + [shell.asset_url(rel) for rel in shell.assets]
+                urls += ["/sw.js", f"/precache?v={shell.version()}"]
             client = app.test_client()
             for encoding in ("br", "gzip"):
                 for url in urls:
