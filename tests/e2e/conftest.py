@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
 from pwa.store import Store
@@ -100,6 +101,25 @@ def wait_until(page, expression: str, timeout: float = 10_000, arg=None) -> None
     while not page.evaluate(expression, arg):
         assert time.monotonic() < deadline, f"not true after {timeout / 1000:.0f} s: {expression}"
         time.sleep(0.05)  # the interval between looks at the condition
+
+
+AXE = Axe()
+
+
+def axe_problems(page, label: str, options: dict | None = None) -> list[str]:
+    """axe's report on the page as it is now, in light mode and then in dark, for each that has violations.
+
+    Dark mode only changes colours (app.css's prefers-color-scheme block sets its custom properties), so the
+    same document restyled is what a phone in dark mode shows, and one journey audits both. The page is left
+    in light mode."""
+    problems = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        results = AXE.run(page, options=options)
+        if results.violations_count:
+            problems.append(f"{label} ({scheme}): {results.generate_report()}")
+    page.emulate_media(color_scheme="light")
+    return problems
 
 
 def wait_offline_ready(page):

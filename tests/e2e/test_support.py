@@ -1,8 +1,7 @@
 """Support from every screen: the people the worker named, guidance, and a one-minute breather."""
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
-from .conftest import create_journal, journal, unlock_in_page, wait_offline_ready
+from .conftest import axe_problems, create_journal, journal, unlock_in_page, wait_offline_ready
 
 PEOPLE = ["Morag on nights", "Dev", "Aunt Sìne"]
 
@@ -64,33 +63,25 @@ def test_support_journal_and_print_open_offline(live_server, context, page):
         page.get_by_role("heading", level=1, name=title).wait_for()
 
 
-def test_axe_finds_no_violations_on_unlock_and_support_screens(live_server, browser):
-    axe = Axe()
-    for scheme in ("light", "dark"):
-        context = browser.new_context(color_scheme=scheme, service_workers="block")
-        page = context.new_page()
-        page.goto(live_server.url + "/journal")
-        page.locator("#setup").wait_for()
-        screens = [("/journal set up", None)]
-        create_journal(page)
-        journal(page, "saveAnswer", {"activity": "2.0", "field": "people", "value": PEOPLE, "revision": 1})
-        page.locator("#change").wait_for()
-        results = axe.run(page)
-        assert results.violations_count == 0, f"{scheme} /journal unlocked:\n{results.generate_report()}"
-        screens += [("/journal unlock", "/journal"), ("/support locked", "/support")]
-        for name, path in screens:
-            if path:
-                page.goto(live_server.url + path)
-                page.locator("[data-show=locked]:not([hidden]), [data-locked-note]:visible").first.wait_for()
-            results = axe.run(page)
-            assert results.violations_count == 0, f"{scheme} {name}:\n{results.generate_report()}"
-        page.locator("[data-locked-note] button").click()
-        page.get_by_role("dialog").wait_for()
-        results = axe.run(page)
-        assert results.violations_count == 0, f"{scheme} unlock dialog:\n{results.generate_report()}"
-        page.get_by_role("dialog").get_by_label("Passphrase or recovery code").fill("kettle on the night shift")
-        page.keyboard.press("Enter")
-        page.locator("#people li").first.wait_for()
-        results = axe.run(page)
-        assert results.violations_count == 0, f"{scheme} /support unlocked:\n{results.generate_report()}"
-        context.close()
+def test_axe_finds_no_violations_on_unlock_and_support_screens(live_server, page_without_worker):
+    """Setting up, the journal unlocked and locked, the unlock dialog, support locked and unlocked: light and dark."""
+    page = page_without_worker
+    page.goto(live_server.url + "/journal")
+    page.locator("#setup").wait_for()
+    problems = axe_problems(page, "/journal set up")
+    create_journal(page)
+    journal(page, "saveAnswer", {"activity": "2.0", "field": "people", "value": PEOPLE, "revision": 1})
+    page.locator("#change").wait_for()
+    problems += axe_problems(page, "/journal unlocked")
+    for name, path in [("/journal unlock", "/journal"), ("/support locked", "/support")]:
+        page.goto(live_server.url + path)
+        page.locator("[data-show=locked]:not([hidden]), [data-locked-note]:visible").first.wait_for()
+        problems += axe_problems(page, name)
+    page.locator("[data-locked-note] button").click()
+    page.get_by_role("dialog").wait_for()
+    problems += axe_problems(page, "unlock dialog")
+    page.get_by_role("dialog").get_by_label("Passphrase or recovery code").fill("kettle on the night shift")
+    page.keyboard.press("Enter")
+    page.locator("#people li").first.wait_for()
+    problems += axe_problems(page, "/support unlocked")
+    assert not problems, "\n\n".join(problems)
