@@ -69,9 +69,18 @@ def make_server(tmp_path):
         server.stop()
 
 
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
-def context(browser):
-    context = browser.new_context(service_workers="allow", viewport={"width": 390, "height": 844})
+def context(request, browser):
+    """A phone-sized browser context whose service worker installs and runs, as on a phone.
+
+    A module about the page's own logic (locks, forms, records) may set ``SERVICE_WORKER = False``: its tests
+    then do not wait for the worker's install on their first page (about 0.15 s of CPU each, and 0.05 s on
+    every later load; BENCHMARKS.md). Its tests of offline use take ``page_with_sw``."""
+    allow = getattr(request.module, "SERVICE_WORKER", True)
+    context = browser.new_context(service_workers="allow" if allow else "block", viewport=PHONE)
     yield context
     context.close()
 
@@ -82,10 +91,18 @@ def page(context):
 
 
 @pytest.fixture
+def page_with_sw(browser):
+    """A phone-sized page whose service worker runs, in any module."""
+    context = browser.new_context(service_workers="allow", viewport=PHONE)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
 def page_without_worker(browser):
     """A phone-sized page with no service worker, for tests that route what the page sends: page.route
     does not see requests a service worker makes (Background Sync sends the outbox from there)."""
-    context = browser.new_context(service_workers="block", viewport={"width": 390, "height": 844})
+    context = browser.new_context(service_workers="block", viewport=PHONE)
     yield context.new_page()
     context.close()
 

@@ -7,6 +7,9 @@ from playwright.sync_api import expect
 
 from .conftest import PASSPHRASE, axe_problems, create_journal, journal, wait_until
 
+# About the page's own logic: no service worker to install first (conftest's context).
+SERVICE_WORKER = False
+
 CHANGED = "This question has changed since you answered it"
 
 

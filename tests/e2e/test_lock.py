@@ -3,6 +3,9 @@ from playwright.sync_api import expect
 
 from .conftest import create_journal, journal, unlock_in_page
 
+# About the page's own logic: no service worker to install first (conftest's context).
+SERVICE_WORKER = False
+
 PEOPLE = ["Morag on nights", "Dev", "Aunt Sìne"]
 
 

@@ -7,6 +7,9 @@ from playwright.sync_api import expect
 
 from .conftest import create_journal, journal, unlock_in_page, wait_offline_ready
 
+# About the page's own logic: no service worker to install first (conftest's context); offline: page_with_sw.
+SERVICE_WORKER = False
+
 STUB_PRINT = "() => { window.printed = 0; window.print = () => { window.printed += 1; }; }"
 
 
@@ -238,10 +241,11 @@ def test_what_is_typed_is_kept_when_the_worker_leaves_the_page_at_once(live_serv
     expect(page.get_by_label("How you learned")).to_have_value("Group discussion")
 
 
-def test_revalidation_works_offline_after_the_first_visit(live_server, context, page):
+def test_revalidation_works_offline_after_the_first_visit(live_server, page_with_sw):
+    page = page_with_sw
     page.goto(live_server.url + "/")
     wait_offline_ready(page)
-    context.set_offline(True)
+    page.context.set_offline(True)
     page.goto(live_server.url + "/revalidation")
     create_journal(page)
     account = start_account(page)

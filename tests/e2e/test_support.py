@@ -3,6 +3,9 @@ import pytest
 
 from .conftest import axe_problems, create_journal, journal, unlock_in_page, wait_offline_ready
 
+# About the page's own logic: no service worker to install first (conftest's context); offline: page_with_sw.
+SERVICE_WORKER = False
+
 PEOPLE = ["Morag on nights", "Dev", "Aunt Sìne"]
 
 
@@ -54,10 +57,11 @@ def test_breather_paces_in_for_4_out_for_6(browser, live_server, motion):
     context.close()
 
 
-def test_support_journal_and_print_open_offline(live_server, context, page):
+def test_support_journal_and_print_open_offline(live_server, page_with_sw):
+    page = page_with_sw
     page.goto(live_server.url + "/")
     wait_offline_ready(page)
-    context.set_offline(True)
+    page.context.set_offline(True)
     for path, title in (("/support", "Support"), ("/journal", "Your journal"), ("/print", "My reflections")):
         page.goto(live_server.url + path)
         page.get_by_role("heading", level=1, name=title).wait_for()
