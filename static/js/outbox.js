@@ -106,7 +106,7 @@ function retryLater(item, now, note) {
 function schedule(list) {
   if (!self.document) return;
   clearTimeout(retry);
-  const due = Math.min(...list.filter((i) => i.status === "queued" || i.status === "withdrawing").map((i) => i.nextAttempt || 0));
+  const due = Math.min(...list.filter((i) => i?.status === "queued" || i?.status === "withdrawing").map((i) => i.nextAttempt || 0));
   if (due < Infinity) retry = setTimeout(() => sendOutbox().catch(() => {}), Math.max(1000, due - Date.now()));
 }
 
@@ -127,9 +127,10 @@ export async function sendOutbox({ force = false } = {}) {
     if (item.status === "sent" && item.envelope) await outboxSwap(item, sentRecord(item)); // from an older release
     if (item.status !== "queued" && item.status !== "withdrawing") continue;
     if (!force && item.nextAttempt && item.nextAttempt > now) { waiting += 1; continue; }
-    const next = (list[i] = await attempt(item, pairing, now));
-    await outboxSwap(item, next.status !== "withdrawn" && next);
-    if (next.status === "queued" || next.status === "withdrawing") waiting += 1;
+    const next = await attempt(item, pairing, now);
+    // A 2xx here wins over another sender's retry meanwhile (PUT is idempotent); the list keeps what is stored.
+    const stored = (list[i] = await outboxSwap(item, next.status !== "withdrawn" && next, next.status !== item.status));
+    if (stored?.status === "queued" || stored?.status === "withdrawing") waiting += 1;
     moved = true;
   }
   if (moved) changed();

@@ -88,12 +88,20 @@ export const setSetting = (name, value) => write("settings", (s) => s.put(value,
 export const outboxPut = (item) => write("outbox", (s) => s.put(item));
 export const outboxAll = () => read("outbox", (s) => s.getAll());
 export const outboxDelete = (id) => write("outbox", (s) => s.delete(id));
-/** Replace (or, with no next, delete) an outbox item only if no other sender (tab, service worker) changed it since. */
-export const outboxSwap = (was, next) => write("outbox", (s) => {
-  s.get(was.id).onsuccess = ({ target: { result } }) => {
-    if (result?.status === was.status && result.attempts === was.attempts) next ? s.put(next) : s.delete(was.id);
-  };
-});
+/** Replace (or, with no next, delete) an outbox item unless another sender (tab, service worker) changed it since:
+ * the server's answer (`final`) only needs it still in the same state, a retry the same attempt too. Resolve with what is stored. */
+export const outboxSwap = async (was, next, final) => {
+  let now;
+  await write("outbox", (s) => {
+    s.get(was.id).onsuccess = ({ target: { result } }) => {
+      now = result;
+      if (result?.status !== was.status || (!final && result.attempts !== was.attempts)) return;
+      now = next || undefined;
+      next ? s.put(next) : s.delete(was.id);
+    };
+  });
+  return now;
+};
 
 /** Make a journal (a restored backup, or one rebuilt from page memory) the journal, in one transaction. */
 export const replaceJournal = (vault, entries) => run(["vault", "entries"], "readwrite", (tx) => {

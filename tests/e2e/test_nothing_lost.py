@@ -355,6 +355,39 @@ def test_a_summary_is_retried_while_the_page_stays_open_when_the_server_is_unrea
     context.close()
 
 
+ANSWERED_WHILE_ANOTHER_SENDER_FAILS = """async () => {
+    const base = document.querySelector("script[type=module][src*='/js/offline.js']").src;
+    const outbox = await import(base.replace("/js/offline.js", "/js/outbox.js"));
+    const store = await import(base.replace("/js/offline.js", "/js/store.js"));
+    const send = window.fetch;
+    let answered, release;
+    const reached = new Promise((resolve) => { answered = resolve; });
+    const held = new Promise((resolve) => { release = resolve; });
+    window.fetch = async (...args) => { const response = await send(...args); answered(); await held; return response; };
+    const sending = outbox.sendOutbox({ force: true });
+    await reached; // the server has taken this page's PUT; meanwhile another sender's try failed and noted a retry
+    const [item] = await store.outboxAll();
+    await store.outboxPut({ ...item, attempts: item.attempts + 1, nextAttempt: Date.now() + 3600000 });
+    release();
+    await sending;
+    window.fetch = send;
+    return (await store.outboxAll()).map((i) => i.status);
+}"""
+
+
+def test_a_summary_the_server_took_shows_as_sent_though_another_sender_noted_a_retry_meanwhile(server, supervisor,
+                                                                                                browser):
+    """Two senders at once (the page being left and the next one, or a tab and the service worker): one's try
+    fails and notes a retry while the other's PUT is answered. The server's answer wins; before, the summary
+    stayed "waiting" with its retry an hour away, though the supervisor had it (seen on WebKit, in CI)."""
+    context, page = queued_while_unreachable(server, supervisor, browser, "Taken while another try failed.")
+    assert page.evaluate(ANSWERED_WHILE_ANOTHER_SENDER_FAILS) == ["sent"]
+    expect(page.locator(".outbox-item[data-status=sent]")).to_be_visible()
+    supervisor.reload()
+    expect(supervisor.locator(".shared-text")).to_have_text(re.compile("Taken while another try failed."))
+    context.close()
+
+
 def test_a_summary_waiting_to_retry_is_sent_as_soon_as_the_app_opens_again(server, supervisor, browser):
     """Safari has no Background Sync: a worker who opens the app with signal must not wait out the retry."""
     context, page = queued_while_unreachable(server, supervisor, browser, "Sent when the app opened.")
