@@ -70,12 +70,15 @@ def compose(driver, cover):
 
 
 def stored_outbox(driver):
-    """The phone's outbox as stored, or why it could not be read (a store another page's transaction blocks times out)."""
+    """The phone's outbox as stored, or why it could not be read (a store another page's transaction blocks times out).
+
+    An envelope is shown as "(sealed)": its key stays, so a sent item that kept it is still seen."""
     try:
         return driver.execute_async_script("""const done = arguments[arguments.length - 1];
             const main = document.querySelector("script[type=module][src*='/js/offline.js']").src;
             import(main.replace("/js/offline.js", "/js/store.js")).then((s) => s.outboxAll())
-                .then((all) => done(all.map(({ envelope, ...rest }) => rest)), (e) => done(String(e)));""")
+                .then((all) => done(all.map((item) => ("envelope" in item ? { ...item, envelope: "(sealed)" } : item))),
+                      (e) => done(String(e)));""")
     except Exception as exc:  # noqa: BLE001 -- reported by the caller
         return f"(could not be read: {exc.__class__.__name__})"
 
