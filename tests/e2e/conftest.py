@@ -78,7 +78,7 @@ def context(request, browser):
 
     A module about the page's own logic (locks, forms, records) may set ``SERVICE_WORKER = False``: its tests
     then do not wait for the worker's install on their first page (about 0.15 s of CPU each, and 0.05 s on
-    every later load; BENCHMARKS.md). Its tests of offline use take ``page_with_sw``."""
+    every later load; BENCHMARKS.md). Its tests of offline use take ``page_with_worker``."""
     allow = getattr(request.module, "SERVICE_WORKER", True)
     context = browser.new_context(service_workers="allow" if allow else "block", viewport=PHONE)
     yield context
@@ -91,7 +91,7 @@ def page(context):
 
 
 @pytest.fixture
-def page_with_sw(browser):
+def page_with_worker(browser):
     """A phone-sized page whose service worker runs, in any module."""
     context = browser.new_context(service_workers="allow", viewport=PHONE)
     yield context.new_page()

@@ -6,7 +6,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import EMAIL, SUPERVISOR_PASSWORD, axe_problems, create_journal, journal
+from .conftest import EMAIL, PHONE, SUPERVISOR_PASSWORD, axe_problems, create_journal, journal
 from .test_share import pair
 from .test_supervisor_key import make_code
 
@@ -16,8 +16,8 @@ SCREENS = ["/", "/section/introduction", "/section/use-of-self", "/section/use-o
 
 def phone(browser, scheme="light"):
     """A phone's browser (390 x 844, touch) in light or dark mode, with no service worker to wait for."""
-    return browser.new_context(service_workers="block", viewport={"width": 390, "height": 844}, color_scheme=scheme,
-                               has_touch=True, is_mobile=True)
+    return browser.new_context(service_workers="block", viewport=PHONE, color_scheme=scheme, has_touch=True,
+                               is_mobile=True)
 
 
 def test_the_audit_sees_a_fault_that_only_dark_mode_has(browser):

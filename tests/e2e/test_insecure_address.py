@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import find_chromium
+from .conftest import PHONE, find_chromium
 from .live import CHROMIUM_ARGS
 
 
@@ -12,7 +12,7 @@ def ward_wifi(playwright_instance):
     browser = playwright_instance.chromium.launch(
         executable_path=find_chromium(playwright_instance), headless=True,
         args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP ward.test 127.0.0.1"])
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context = browser.new_context(viewport=PHONE)
     yield context.new_page()
     browser.close()
 

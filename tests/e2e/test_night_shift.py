@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PASSPHRASE, journal, wait_app_started, wait_offline_ready, wait_until
+from .conftest import PASSPHRASE, PHONE, journal, wait_app_started, wait_offline_ready, wait_until
 from .test_share import make_pairing_code, pair
 
 NOTE = "Ask about pacing with Louise"
@@ -23,7 +23,7 @@ COUNT_UNLOCK_PROMPTS = """
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(service_workers="allow", viewport={"width": 390, "height": 844}, color_scheme="dark",
+    context = browser.new_context(service_workers="allow", viewport=PHONE, color_scheme="dark",
                                   has_touch=True, is_mobile=True)
     context.add_init_script(COUNT_UNLOCK_PROMPTS)
     page = context.new_page()
@@ -154,7 +154,7 @@ def test_a_tapped_activity_lands_below_the_header_when_locked(live_server, phone
 
 def test_a_section_page_barely_moves_while_its_forms_start(live_server, browser):
     """Layout shift while the page's scripts fill it in, locked, as a phone opens a tapped activity."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
     context.add_init_script("""window.__shift = 0;
         new PerformanceObserver((list) => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value; })
           .observe({ type: "layout-shift", buffered: true });""")

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from .conftest import create_journal, journal, unlock_in_page, wait_offline_ready
 
-# About the page's own logic: no service worker to install first (conftest's context); offline: page_with_sw.
+# About the page's own logic: no service worker to install first (conftest's context); offline: page_with_worker.
 SERVICE_WORKER = False
 
 STUB_PRINT = "() => { window.printed = 0; window.print = () => { window.printed += 1; }; }"
@@ -241,8 +241,8 @@ def test_what_is_typed_is_kept_when_the_worker_leaves_the_page_at_once(live_serv
     expect(page.get_by_label("How you learned")).to_have_value("Group discussion")
 
 
-def test_revalidation_works_offline_after_the_first_visit(live_server, page_with_sw):
-    page = page_with_sw
+def test_revalidation_works_offline_after_the_first_visit(live_server, page_with_worker):
+    page = page_with_worker
     page.goto(live_server.url + "/")
     wait_offline_ready(page)
     page.context.set_offline(True)

@@ -3,7 +3,7 @@ import pytest
 
 from .conftest import axe_problems, create_journal, journal, unlock_in_page, wait_offline_ready
 
-# About the page's own logic: no service worker to install first (conftest's context); offline: page_with_sw.
+# About the page's own logic: no service worker to install first (conftest's context); offline: page_with_worker.
 SERVICE_WORKER = False
 
 PEOPLE = ["Morag on nights", "Dev", "Aunt Sìne"]
@@ -57,8 +57,8 @@ def test_breather_paces_in_for_4_out_for_6(browser, live_server, motion):
     context.close()
 
 
-def test_support_journal_and_print_open_offline(live_server, page_with_sw):
-    page = page_with_sw
+def test_support_journal_and_print_open_offline(live_server, page_with_worker):
+    page = page_with_worker
     page.goto(live_server.url + "/")
     wait_offline_ready(page)
     page.context.set_offline(True)
