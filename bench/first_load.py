@@ -69,7 +69,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         server = LiveServer(Path(tmp) / "instance", REAL_PACK).start()
         proxy = ThrottlingProxy(server.port).start()
-        browser = p.chromium.launch(executable_path=chromium_path(p), args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=chromium_path(p, headless_shell=False), args=CHROMIUM_ARGS,
+                                    headless=True)
         try:
             runs = [one_visit(browser, proxy) for _ in range(args.runs)]
         finally:

@@ -106,7 +106,8 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         server = LiveServer(Path(tmp) / "instance", REAL_PACK).start()
-        browser = p.chromium.launch(executable_path=chromium_path(p), args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=chromium_path(p, headless_shell=False), args=CHROMIUM_ARGS,
+                                    headless=True)
         try:
             context, page = new_page(browser, server.url, throttle=None)
             page.evaluate(FILL, [args.entries, PASSPHRASE])
