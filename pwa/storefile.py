@@ -58,12 +58,15 @@ class Snapshot:
 
     Never changed once made (``indexes`` is a cache filled on first use): threads
     share it while a writer works on copies. ``lines`` maps table -> doc id ->
-    (document, its line in the file).
+    (document, its line in the file); ``bodies`` maps table -> its lines as they
+    are in the file, joined (so the next read can take an unchanged run of them
+    with one comparison).
     """
 
     generation: str | None
     tables: dict = field(default_factory=dict)
     lines: dict = field(default_factory=dict)
+    bodies: dict = field(default_factory=dict)
     indexes: dict = field(default_factory=dict)
 
     def index(self, table: str, key: str) -> dict:
@@ -160,6 +163,7 @@ class AtomicJSONStorage(Storage):
             return
         generation = secrets.token_hex(16)
         lines: dict = {}
+        bodies: dict = {}
         chunks = [b'{"_generation":"', generation.encode(), b'"']
         for name, docs in self.tables.items():
             known = self.snapshot.lines.get(name, {})
@@ -167,7 +171,7 @@ class AtomicJSONStorage(Storage):
                 doc_id: (doc, hit[1] if (hit := known.get(doc_id)) is not None and (hit[0] is doc or hit[0] == doc)
                          else _line(doc_id, doc))
                 for doc_id, doc in docs.items()}
-            body = b",\n".join([line for _, line in fresh.values()])
+            body = bodies[name] = b",\n".join([line for _, line in fresh.values()])
             chunks += [b",\n", _line(name), b":{\n", body, b"\n}"] if body else [b",\n", _line(name), b":{\n}"]
         chunks.append(b"\n}\n")
         path = self.store_file.path
@@ -183,7 +187,7 @@ class AtomicJSONStorage(Storage):
             tmp.unlink(missing_ok=True)  # a full disk must not also keep half a file
             raise
         _fsync_folder(path.parent)
-        self.store_file.snapshot = Snapshot(generation, self.tables, lines)
+        self.store_file.snapshot = Snapshot(generation, self.tables, lines, bodies)
 
     def close(self) -> None:
         pass
@@ -195,28 +199,44 @@ def _line(key: str, doc: dict | None = None) -> bytes:
     return text.encode("ascii")
 
 
-def _parse_lines(raw: bytes, known: dict) -> Snapshot | None:
+def _parse_lines(raw: bytes, known: Snapshot) -> Snapshot | None:
     """Read a file in the one-document-per-line layout, decoding only lines not in ``known``.
 
-    Return None for anything else (a file written by other means): the caller parses it whole.
+    Another process usually adds documents at the end of a table. So when a table
+    starts with all of its lines as ``known`` last saw them (one comparison of
+    bytes), their documents are taken as they are and only the lines after them
+    are looked at; otherwise each line is matched against the line ``known`` had
+    for its document id. Return None for anything else (a file written by other
+    means): the caller parses it whole.
     """
-    rows = raw.split(b"\n")
-    head = _HEAD_LINE.match(rows[0])
+    end = raw.find(b"\n")
+    head = _HEAD_LINE.match(raw[:end]) if end > 0 else None
     if head is None:
         return None
     tables: dict = {}
     lines: dict = {}
-    i = 1
+    bodies: dict = {}
+    view = memoryview(raw)  # a table's body is kept as a view of the file read, not a copy
+    pos = end + 1
     try:
-        while rows[i] != b"}":
-            table = _TABLE_LINE.match(rows[i])
+        while (line := raw[pos:(end := raw.index(b"\n", pos))]) != b"}":
+            table = _TABLE_LINE.match(line)
             if table is None:
                 return None
             name = table.group(1).decode()
-            docs, fresh, old = tables.setdefault(name, {}), lines.setdefault(name, {}), known.get(name, {})
-            i += 1
-            while rows[i] not in (b"}", b"},"):
-                line = rows[i][:-1] if rows[i].endswith(b",") else rows[i]
+            if name in tables:
+                return None  # a table twice: not a file this module wrote
+            pos = start = end + 1
+            old = known.lines.get(name, {})
+            seen = known.bodies.get(name)
+            if seen and raw.startswith(seen, pos) and raw[pos + len(seen):pos + len(seen) + 2] in (b",\n", b"\n}"):
+                docs, fresh = dict(known.tables[name]), dict(old)
+                pos += len(seen) + (2 if raw[pos + len(seen)] == 44 else 1)  # 44: the comma before more lines
+            else:
+                docs, fresh = {}, {}
+            while (line := raw[pos:(end := raw.index(b"\n", pos))]) not in (b"}", b"},"):
+                if line.endswith(b","):
+                    line = line[:-1]
                 key = _DOC_LINE.match(line)
                 if key is None:
                     return None
@@ -224,13 +244,14 @@ def _parse_lines(raw: bytes, known: dict) -> Snapshot | None:
                 hit = old.get(doc_id)
                 doc = hit[0] if hit is not None and hit[1] == line else json.loads(b"{" + line + b"}")[doc_id]
                 docs[doc_id], fresh[doc_id] = doc, (doc, line)
-                i += 1
-            i += 1
-    except (IndexError, ValueError, KeyError):
+                pos = end + 1
+            tables[name], lines[name], bodies[name] = docs, fresh, view[start:max(start, pos - 1)]
+            pos = end + 1
+    except (ValueError, KeyError):
         return None
-    if any(rows[i + 1:]):
+    if raw[end + 1:].strip(b"\n"):
         return None
-    return Snapshot(head.group(1).decode(), tables, lines)
+    return Snapshot(head.group(1).decode(), tables, lines, bodies)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -283,13 +304,15 @@ class StoreFile:
             match = _HEAD.match(head)
             if match and known.generation == match.group(1).decode():
                 return known
-            chunks = [head]
-            while chunk := os.read(fd, 1 << 20):
+            # The whole file in one read (writers replace it, never change it in place): a large file read
+            # in pieces and joined cost as much again as parsing what changed.
+            chunks = [os.pread(fd, os.fstat(fd).st_size, 0)]
+            while chunk := os.pread(fd, 1 << 20, sum(map(len, chunks))):
                 chunks.append(chunk)
-            raw = b"".join(chunks)
+            raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         finally:
             os.close(fd)
-        snapshot = _parse_lines(raw, known.lines) or _parse_whole(raw, self.path)
+        snapshot = _parse_lines(raw, known) or _parse_whole(raw, self.path)
         if snapshot.generation:
             self.snapshot = snapshot
         return snapshot
