@@ -7,6 +7,13 @@ const MAX_WAIT_MS = 60 * 60 * 1000;
 const channel = "BroadcastChannel" in self ? new BroadcastChannel("alongside-outbox") : null;
 const listeners = new Set();
 let retry = 0;
+// A page being left writes no more (WebKit can cache it with a transaction open, blocking the next page);
+// main.js sends again on the next page, pageshow on a cached one.
+let leaving = false;
+if (self.document) {
+  addEventListener("pagehide", () => { leaving = true; clearTimeout(retry); });
+  addEventListener("pageshow", (event) => { leaving = false; event.persisted && sendOutbox({ force: true }).catch(() => {}); });
+}
 const hhmm = (ms) => new Date(ms).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 const AGAIN = "Not sent: this phone must pair again first, then press “Send again”.";
 /** Refusals that "Send again" (sealed again for the current pairing) answers. */
@@ -70,13 +77,15 @@ async function attempt(item, pairing, now) {
   const withdrawing = item.status === "withdrawing";
   if (!withdrawing && !fits(item.envelope, pairing)) return { ...item, status: "refused", reason: "pair_again", error: "" };
   let response;
+  const sealed = withdrawing ? undefined : JSON.stringify(item.envelope);
   try {
     response = await fetch(`/api/summaries/${item.id}`, {
       method: withdrawing ? "DELETE" : "PUT",
       headers: { Authorization: `Bearer ${item.token || pairing.token}`, "Content-Type": "application/json" },
-      body: withdrawing ? undefined : JSON.stringify(item.envelope),
+      body: sealed,
       credentials: "omit",
       cache: "no-store",
+      keepalive: !sealed || sealed.length < 60_000, // leaving the page (WebKit: opening the next) does not cut it off
     });
   } catch (error) {
     return retryLater(item, now, (at) => (navigator.onLine
@@ -104,7 +113,7 @@ function retryLater(item, now, note) {
 
 /** In a page, try again when the next waiting item is due (the service worker has Background Sync). */
 function schedule(list) {
-  if (!self.document) return;
+  if (!self.document || leaving) return;
   clearTimeout(retry);
   const due = Math.min(...list.filter((i) => i?.status === "queued" || i?.status === "withdrawing").map((i) => i.nextAttempt || 0));
   if (due < Infinity) retry = setTimeout(() => sendOutbox().catch(() => {}), Math.max(1000, due - Date.now()));
@@ -124,10 +133,12 @@ export async function sendOutbox({ force = false } = {}) {
   let moved = false;
   const list = await outboxAll();
   for (const [i, item] of list.entries()) {
+    if (leaving) break;
     if (item.status === "sent" && item.envelope) await outboxSwap(item, sentRecord(item)); // from an older release
     if (item.status !== "queued" && item.status !== "withdrawing") continue;
     if (!force && item.nextAttempt && item.nextAttempt > now) { waiting += 1; continue; }
     const next = await attempt(item, pairing, now);
+    if (leaving) break;
     // A 2xx here wins over another sender's retry meanwhile (PUT is idempotent); the list keeps what is stored.
     const stored = (list[i] = await outboxSwap(item, next.status !== "withdrawn" && next, next.status !== item.status));
     if (stored?.status === "queued" || stored?.status === "withdrawing") waiting += 1;

@@ -388,6 +388,41 @@ def test_a_summary_the_server_took_shows_as_sent_though_another_sender_noted_a_r
     context.close()
 
 
+ANSWERED_AS_THE_PAGE_IS_LEFT = """async () => {
+    const base = document.querySelector("script[type=module][src*='/js/offline.js']").src;
+    const outbox = await import(base.replace("/js/offline.js", "/js/outbox.js"));
+    const store = await import(base.replace("/js/offline.js", "/js/store.js"));
+    const send = window.fetch;
+    let answered, release;
+    const reached = new Promise((resolve) => { answered = resolve; });
+    const held = new Promise((resolve) => { release = resolve; });
+    window.fetch = async (...args) => { const response = await send(...args); answered(); await held; return response; };
+    const sending = outbox.sendOutbox({ force: true });
+    await reached; // the server has taken the PUT; the worker leaves before the page hears so
+    dispatchEvent(new PageTransitionEvent("pagehide", { persisted: true }));
+    release();
+    await sending;
+    window.fetch = send;
+    return (await store.outboxAll()).map((i) => [i.status, i.attempts ?? null]);
+}"""
+
+
+def test_a_page_being_left_writes_nothing_to_the_outbox_and_sends_again_if_it_comes_back(server, supervisor,
+                                                                                         browser):
+    """WebKit can keep a left page in its back-forward cache with a transaction of its own open, and that blocks
+    the outbox for the next page. So a page being left writes nothing more: the answer it was waiting for is the
+    next page's to record (it sends again as it opens; PUT is idempotent), or its own if it comes back."""
+    context, page = queued_while_unreachable(server, supervisor, browser, "Sent as the worker left the page.")
+    [before] = call(page, "store", "outboxAll")
+    assert page.evaluate(ANSWERED_AS_THE_PAGE_IS_LEFT) == [["queued", before["attempts"]]]
+    supervisor.reload()  # the server has it all the same
+    expect(supervisor.locator(".shared-text")).to_have_text(re.compile("Sent as the worker left the page."))
+    page.evaluate("() => dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))")  # back from the cache
+    expect(page.locator(".outbox-item[data-status=sent]")).to_be_visible()
+    assert [item["status"] for item in call(page, "store", "outboxAll")] == ["sent"]
+    context.close()
+
+
 def test_a_summary_waiting_to_retry_is_sent_as_soon_as_the_app_opens_again(server, supervisor, browser):
     """Safari has no Background Sync: a worker who opens the app with signal must not wait out the retry."""
     context, page = queued_while_unreachable(server, supervisor, browser, "Sent when the app opened.")

@@ -131,7 +131,8 @@ class Wire:
     """The network between the phone and the server: a TCP relay on 127.0.0.1 that keeps every byte the
     browser sends (its pages and its service worker alike), so a test can say what left the phone.
 
-    While the server is stopped the relay drops each connection, as a phone with no signal sees it.
+    While the server is stopped the relay drops each connection, as a phone with no signal sees it. With
+    ``put_delay`` set, each PUT waits that long on the way to the server, as on a slow connection.
     """
 
     def __init__(self, upstream_port: int):
@@ -145,6 +146,7 @@ class Wire:
         self.closed = False
         self.started = time.monotonic()
         self.events: list[str] = []  # what happened on the wire, when: for failure messages
+        self.put_delay = 0.0
         threading.Thread(target=self._accept, daemon=True).start()
 
     def sent(self) -> str:
@@ -197,7 +199,7 @@ class Wire:
                                                          socket.SHUT_RDWR), daemon=True)
         back.start()
         self._pump(client, upstream, stream, lambda: self.note(number, f"phone closed after {self._requests(stream)}"),
-                   socket.SHUT_WR)
+                   socket.SHUT_WR, lambda chunk: self.put_delay if chunk.startswith(b"PUT ") else 0)
         back.join()
         client.close()
         upstream.close()
@@ -208,11 +210,12 @@ class Wire:
                 if line.endswith(" HTTP/1.1") and line.split(" ", 1)[0].isupper()]
 
     @staticmethod
-    def _pump(source, target, record, done, how):
+    def _pump(source, target, record, done, how, delay=lambda chunk: 0):
         try:
             while chunk := source.recv(65536):
                 if record is not None:
                     record += chunk
+                time.sleep(delay(chunk))
                 target.sendall(chunk)
         except OSError:
             pass
