@@ -355,7 +355,8 @@ def test_a_summary_is_retried_while_the_page_stays_open_when_the_server_is_unrea
     context.close()
 
 
-ANSWERED_WHILE_ANOTHER_SENDER_FAILS = """async () => {
+# In the page: its outbox and store, and its fetch made to hold each answer until release() (reached: answered).
+HOLDING_ANSWERS = """
     const base = document.querySelector("script[type=module][src*='/js/offline.js']").src;
     const outbox = await import(base.replace("/js/offline.js", "/js/outbox.js"));
     const store = await import(base.replace("/js/offline.js", "/js/store.js"));
@@ -364,6 +365,8 @@ ANSWERED_WHILE_ANOTHER_SENDER_FAILS = """async () => {
     const reached = new Promise((resolve) => { answered = resolve; });
     const held = new Promise((resolve) => { release = resolve; });
     window.fetch = async (...args) => { const response = await send(...args); answered(); await held; return response; };
+"""
+ANSWERED_WHILE_ANOTHER_SENDER_FAILS = "async () => {" + HOLDING_ANSWERS + """
     const sending = outbox.sendOutbox({ force: true });
     await reached; // the server has taken this page's PUT; meanwhile another sender's try failed and noted a retry
     const [item] = await store.outboxAll();
@@ -388,15 +391,7 @@ def test_a_summary_the_server_took_shows_as_sent_though_another_sender_noted_a_r
     context.close()
 
 
-ANSWERED_AS_THE_PAGE_IS_LEFT = """async () => {
-    const base = document.querySelector("script[type=module][src*='/js/offline.js']").src;
-    const outbox = await import(base.replace("/js/offline.js", "/js/outbox.js"));
-    const store = await import(base.replace("/js/offline.js", "/js/store.js"));
-    const send = window.fetch;
-    let answered, release;
-    const reached = new Promise((resolve) => { answered = resolve; });
-    const held = new Promise((resolve) => { release = resolve; });
-    window.fetch = async (...args) => { const response = await send(...args); answered(); await held; return response; };
+ANSWERED_AS_THE_PAGE_IS_LEFT = "async () => {" + HOLDING_ANSWERS + """
     const sending = outbox.sendOutbox({ force: true });
     await reached; // the server has taken the PUT; the worker leaves before the page hears so
     dispatchEvent(new PageTransitionEvent("pagehide", { persisted: true }));
