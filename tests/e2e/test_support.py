@@ -1,7 +1,7 @@
 """Support from every screen: the people the worker named, guidance, and a one-minute breather."""
 import pytest
 
-from .conftest import axe_problems, create_journal, journal, unlock_in_page, wait_offline_ready
+from .conftest import PHONE, axe_problems, create_journal, journal, unlock_in_page, wait_offline_ready
 
 # About the page's own logic: no service worker to install first (conftest's context); offline: page_with_worker.
 SERVICE_WORKER = False
@@ -28,6 +28,16 @@ def test_support_lists_the_three_people_named_in_activity_2_0(live_server, page)
     unlock_in_page(page)
     page.locator("#people li").first.wait_for()
     assert page.locator("#people li").all_inner_texts() == PEOPLE
+
+
+def test_without_javascript_support_says_why_the_people_are_not_shown(browser, live_server):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    page.goto(live_server.url + "/support")
+    why = page.locator("main noscript p")  # Playwright's text search passes over <noscript>
+    assert why.is_visible() and "turn JavaScript on to unlock it" in why.inner_text()
+    assert page.get_by_role("link", name="Samaritans").is_visible()  # the help needs no script
+    context.close()
 
 
 def test_support_says_when_nobody_is_named_yet(unlocked_page, live_server):
