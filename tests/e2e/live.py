@@ -27,7 +27,7 @@ class NoBrowser(RuntimeError):
 # Debian's build of Chromium's headless shell (package chromium-headless-shell, the same version as its
 # chromium): the headless-only browser Playwright itself drives when its own Chromium runs headless. It runs
 # the same Blink and V8 as the full browser at about half the CPU per page (BENCHMARKS.md, "The test suite").
-DEBIAN_HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+DEBIAN_HEADLESS_SHELL, DEBIAN_CHROMIUM = "/usr/bin/chromium-headless-shell", "/usr/bin/chromium"
 
 
 def chromium_path(playwright, headless_shell: bool = True) -> str:
@@ -45,9 +45,10 @@ def chromium_path(playwright, headless_shell: bool = True) -> str:
         own = ""
     if own and Path(own).exists():
         return own
-    for debian in (DEBIAN_HEADLESS_SHELL, "/usr/bin/chromium"):
-        if Path(debian).exists() and (headless_shell or debian != DEBIAN_HEADLESS_SHELL):
-            return debian
+    if headless_shell and Path(DEBIAN_HEADLESS_SHELL).exists():
+        return DEBIAN_HEADLESS_SHELL
+    if Path(DEBIAN_CHROMIUM).exists():
+        return DEBIAN_CHROMIUM
     raise NoBrowser(f"No Chromium found for the end-to-end tests. Install one with: {INSTALL_HINT}  "
                     "(or set ALONGSIDE_CHROMIUM to a Chromium binary)")
 
